@@ -1,0 +1,94 @@
+package io.lipflow.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Parsed command-line arguments: {@code --key value} options, {@code --flag} switches and positional
+ * words. Every option a command reads is marked used; {@link #finish()} rejects the rest, so typos
+ * are reported instead of silently ignored.
+ */
+public final class Args {
+    private final Map<String, String> options = new LinkedHashMap<>();
+    private final List<String> positional = new ArrayList<>();
+    private final java.util.Set<String> used = new java.util.HashSet<>();
+
+    public Args(List<String> words) throws UserError {
+        for (int i = 0; i < words.size(); i++) {
+            String w = words.get(i);
+            if (w.startsWith("--") && w.length() > 2) {
+                String key = w.substring(2);
+                String value = "true";
+                int eq = key.indexOf('=');
+                if (eq >= 0) {
+                    value = key.substring(eq + 1);
+                    key = key.substring(0, eq);
+                } else if (i + 1 < words.size() && !words.get(i + 1).startsWith("--")) {
+                    value = words.get(++i);
+                }
+                if (options.put(key, value) != null) {
+                    throw new UserError("option --" + key + " given twice");
+                }
+            } else {
+                positional.add(w);
+            }
+        }
+    }
+
+    /** Positional words (sub-command names and the like). */
+    public List<String> positional() {
+        return positional;
+    }
+
+    public boolean has(String key) {
+        used.add(key);
+        return options.containsKey(key);
+    }
+
+    public String get(String key, String fallback) {
+        used.add(key);
+        return options.getOrDefault(key, fallback);
+    }
+
+    public String require(String key) throws UserError {
+        used.add(key);
+        String v = options.get(key);
+        if (v == null || v.equals("true")) {
+            throw new UserError("missing required option --" + key + " <value>");
+        }
+        return v;
+    }
+
+    public Path path(String key) throws UserError {
+        return Path.of(require(key));
+    }
+
+    public int intValue(String key, int fallback) throws UserError {
+        String v = get(key, null);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new UserError("option --" + key + " expects an integer, got '" + v + "'");
+        }
+    }
+
+    public boolean flag(String key) {
+        used.add(key);
+        return Boolean.parseBoolean(options.getOrDefault(key, "false"));
+    }
+
+    /** Rejects options no command asked for. */
+    public void finish() throws UserError {
+        for (String key : options.keySet()) {
+            if (!used.contains(key)) {
+                throw new UserError("unknown option --" + key);
+            }
+        }
+    }
+}
