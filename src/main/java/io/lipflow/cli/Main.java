@@ -10,7 +10,9 @@ import java.util.Map;
 public final class Main {
     /** The commands, in the order {@code help} lists them. */
     static List<Command> commands() {
-        return List.of();
+        return List.of(
+                new MelCommand(),
+                new BenchCommand());
     }
 
     private Main() {}

@@ -1,0 +1,217 @@
+package io.lipflow.audio;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * Band-limited sample-rate conversion by a Kaiser-windowed sinc (polyphase for rational ratios).
+ *
+ * <p>Passband to 0.45 of the lower rate, stopband from its Nyquist frequency (0.5) with 80 dB
+ * attenuation, DC gain exactly 1 per phase. It streams: {@link #process} returns every output sample
+ * whose input neighbourhood has fully arrived, {@link #flush} the rest (input beyond the end is zero),
+ * and the concatenated output does not depend on how the input was chunked. Output length is
+ * {@code ceil(inputLength * to / from)}. Not thread-safe; one instance per stream.
+ */
+public final class Resampler {
+    private static final double ATTENUATION_DB = 80;
+    private static final double PASSBAND = 0.45;
+    private static final double STOPBAND = 0.5;
+    /** Above this many phases the taps are computed per sample instead of tabulated. */
+    private static final int MAX_TABLE_PHASES = 1024;
+
+    private final int fromRate;
+    private final int toRate;
+    private final int up;
+    private final int down;
+    private final int halfTaps;
+    private final double halfWidth;
+    private final double cutoff;
+    private final double beta;
+    private final double[][] table;
+
+    private float[] buffer = new float[0];
+    private long bufferStart;
+    private long received;
+    private long produced;
+
+    public Resampler(int fromRate, int toRate) {
+        if (fromRate <= 0 || toRate <= 0) {
+            throw new IllegalArgumentException("sample rates must be positive: " + fromRate + " -> " + toRate);
+        }
+        this.fromRate = fromRate;
+        this.toRate = toRate;
+        int g = gcd(fromRate, toRate);
+        this.up = toRate / g;
+        this.down = fromRate / g;
+        double lower = Math.min(fromRate, toRate);
+        this.cutoff = (PASSBAND + STOPBAND) / 2 * lower / fromRate; // cycles per input sample
+        double transition = 2 * Math.PI * (STOPBAND - PASSBAND) * lower / fromRate;
+        double length = (ATTENUATION_DB - 7.95) / (2.285 * transition); // Kaiser's length estimate
+        this.halfWidth = length / 2;
+        this.halfTaps = (int) Math.ceil(halfWidth);
+        this.beta = 0.1102 * (ATTENUATION_DB - 8.7);
+        if (up <= MAX_TABLE_PHASES) {
+            table = new double[up][];
+            for (int p = 0; p < up; p++) {
+                table[p] = taps(p);
+            }
+        } else {
+            table = null;
+        }
+    }
+
+    public int fromRate() {
+        return fromRate;
+    }
+
+    public int toRate() {
+        return toRate;
+    }
+
+    /** Resamples a whole signal. */
+    public static float[] resample(float[] samples, int fromRate, int toRate) {
+        if (fromRate == toRate) {
+            return samples.clone();
+        }
+        Resampler r = new Resampler(fromRate, toRate);
+        float[] head = r.process(samples);
+        float[] tail = r.flush();
+        float[] out = Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, out, head.length, tail.length);
+        return out;
+    }
+
+    /** Adds input and returns the output samples it completes. */
+    public float[] process(float[] chunk) {
+        int keep = (int) (received - bufferStart);
+        float[] grown = Arrays.copyOf(buffer, keep + chunk.length);
+        System.arraycopy(chunk, 0, grown, keep, chunk.length);
+        buffer = grown;
+        received += chunk.length;
+        return drain(false);
+    }
+
+    /** Ends the input and returns the remaining output. */
+    public float[] flush() {
+        return drain(true);
+    }
+
+    private float[] drain(boolean atEnd) {
+        long end = ceilDiv(received * up, down);
+        if (!atEnd) {
+            // output n is ready once its last input, floor(n*down/up) + halfTaps, has arrived
+            long lastQ = received - 1 - halfTaps;
+            end = lastQ < 0 ? 0 : Math.min(end, ((lastQ + 1) * up - 1) / down + 1);
+        }
+        int count = (int) Math.max(0, end - produced);
+        float[] out = new float[count];
+        for (int k = 0; k < count; k++, produced++) {
+            long pos = produced * down;
+            long q = pos / up;
+            int phase = (int) (pos % up);
+            double[] h = table != null ? table[phase] : taps(phase);
+            long first = q - halfTaps + 1;
+            // only taps over received input; the rest multiply zeros
+            int from = (int) Math.max(0, -first);
+            int to = (int) Math.min(h.length, received - first);
+            out[k] = (float) dot(h, from, to, buffer, (int) (first - bufferStart));
+        }
+        long needFrom = Math.max(0, (produced * down) / up - halfTaps + 1);
+        if (needFrom > bufferStart) {
+            int drop = (int) Math.min(needFrom - bufferStart, received - bufferStart);
+            buffer = Arrays.copyOfRange(buffer, drop, buffer.length);
+            bufferStart += drop;
+        }
+        return out;
+    }
+
+    /** sum of h[j] * x[offset + j] for j in [from, to), four independent sums to keep the FPU busy. */
+    private static double dot(double[] h, int from, int to, float[] x, int offset) {
+        double a0 = 0;
+        double a1 = 0;
+        double a2 = 0;
+        double a3 = 0;
+        int j = from;
+        for (; j + 3 < to; j += 4) {
+            a0 += h[j] * x[offset + j];
+            a1 += h[j + 1] * x[offset + j + 1];
+            a2 += h[j + 2] * x[offset + j + 2];
+            a3 += h[j + 3] * x[offset + j + 3];
+        }
+        for (; j < to; j++) {
+            a0 += h[j] * x[offset + j];
+        }
+        return (a0 + a1) + (a2 + a3);
+    }
+
+    /** Taps for inputs q-halfTaps+1 .. q+halfTaps of an output at q + phase/up, normalised to sum 1. */
+    private double[] taps(int phase) {
+        double frac = phase / (double) up;
+        double[] h = new double[2 * halfTaps];
+        double sum = 0;
+        for (int j = 0; j < h.length; j++) {
+            double t = frac - (j - halfTaps + 1);
+            double u = t / halfWidth;
+            if (Math.abs(u) < 1) {
+                h[j] = 2 * cutoff * sinc(2 * cutoff * t) * besselI0(beta * Math.sqrt(1 - u * u));
+                sum += h[j];
+            }
+        }
+        for (int j = 0; j < h.length; j++) {
+            h[j] /= sum;
+        }
+        return h;
+    }
+
+    /** Writes the streaming state (rates and buffered input). */
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeInt(fromRate);
+        out.writeInt(toRate);
+        out.writeLong(bufferStart);
+        out.writeLong(received);
+        out.writeLong(produced);
+        out.writeInt(buffer.length);
+        for (float v : buffer) {
+            out.writeFloat(v);
+        }
+    }
+
+    /** Reads a state written by {@link #writeTo}. */
+    public static Resampler readFrom(DataInput in) throws IOException {
+        Resampler r = new Resampler(in.readInt(), in.readInt());
+        r.bufferStart = in.readLong();
+        r.received = in.readLong();
+        r.produced = in.readLong();
+        r.buffer = new float[in.readInt()];
+        for (int i = 0; i < r.buffer.length; i++) {
+            r.buffer[i] = in.readFloat();
+        }
+        return r;
+    }
+
+    private static double sinc(double x) {
+        return x == 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+    }
+
+    /** Modified Bessel function of the first kind, order 0 (power series). */
+    private static double besselI0(double x) {
+        double sum = 1;
+        double term = 1;
+        double q = x * x / 4;
+        for (int k = 1; k < 200 && term > 1e-17 * sum; k++) {
+            term *= q / ((double) k * k);
+            sum += term;
+        }
+        return sum;
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return -Math.floorDiv(-a, b);
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
+    }
+}
