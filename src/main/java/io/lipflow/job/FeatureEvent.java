@@ -1,0 +1,50 @@
+package io.lipflow.job;
+
+/**
+ * An indexed feature vector of one utterance travelling between the job's operators: a mel window
+ * (80x16) before the audio encoder, its 512-vector after it. An end marker ({@code end = true})
+ * follows the last one: its {@code index} is the count N and it carries the utterance's audio for
+ * the MP4.
+ */
+public class FeatureEvent {
+    public String speaker;
+    public String avatar;
+    public String utterance;
+    public int index;
+    public float[] values;
+    public boolean end;
+    /** End marker only: the whole utterance, mono at {@code audioRate}. */
+    public float[] audio;
+    public int audioRate;
+
+    public FeatureEvent() {}
+
+    public static FeatureEvent item(String speaker, String avatar, String utterance, int index, float[] values) {
+        FeatureEvent e = new FeatureEvent();
+        e.speaker = speaker;
+        e.avatar = avatar;
+        e.utterance = utterance;
+        e.index = index;
+        e.values = values;
+        return e;
+    }
+
+    public static FeatureEvent end(String speaker, String avatar, String utterance, int count, float[] audio, int audioRate) {
+        FeatureEvent e = item(speaker, avatar, utterance, count, new float[0]);
+        e.end = true;
+        e.audio = audio;
+        e.audioRate = audioRate;
+        return e;
+    }
+
+    /** The same event with other values (the encoder's output for a window). */
+    public FeatureEvent withValues(float[] newValues) {
+        return end ? end(speaker, avatar, utterance, index, audio, audioRate)
+                : item(speaker, avatar, utterance, index, newValues);
+    }
+
+    @Override
+    public String toString() {
+        return "FeatureEvent{" + speaker + "/" + utterance + (end ? " end N=" : " #") + index + "}";
+    }
+}

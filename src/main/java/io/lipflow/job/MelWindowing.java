@@ -1,0 +1,150 @@
+package io.lipflow.job;
+
+import io.lipflow.audio.AudioChunk;
+import io.lipflow.features.MelWindow;
+import io.lipflow.features.MelWindowStream;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Keyed by speaker: turns each speaker's audio chunks into encoder windows with {@link MelWindowStream}
+ * (streaming, chunk-size independent), then an end marker carrying the utterance's audio. The stream's
+ * state lives in keyed state between chunks and is cleared when the utterance ends. Chunks out of
+ * sequence, with a changed sample rate, without an avatar, or over the length cap are dead-lettered.
+ */
+public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, FeatureEvent> {
+    private static final long serialVersionUID = 1L;
+    static final String STAGE = "mel-windows";
+
+    private final double maxUtteranceSeconds;
+
+    private transient ValueState<Utterance> utterance;
+    private transient ValueState<byte[]> stream;
+    private transient ListState<float[]> audio;
+
+    /** What the operator knows about a speaker's open utterance. */
+    public static class Utterance {
+        public String speaker;
+        public String id;
+        public String avatar;
+        public int sampleRate;
+        public long nextSeq;
+        public long samples;
+    }
+
+    public MelWindowing(double maxUtteranceSeconds) {
+        this.maxUtteranceSeconds = maxUtteranceSeconds;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        utterance = getRuntimeContext().getState(new ValueStateDescriptor<>("utterance", Utterance.class));
+        stream = getRuntimeContext().getState(new ValueStateDescriptor<>("mel-stream",
+                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        audio = getRuntimeContext().getListState(new ListStateDescriptor<>("audio",
+                PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+    }
+
+    @Override
+    public void processElement(AudioChunk chunk, Context ctx, Collector<FeatureEvent> out) throws Exception {
+        Utterance u = utterance.value();
+        if (u != null && !u.id.equals(chunk.utterance)) {
+            // a new utterance while one is open: the open one has ended
+            finish(u, MelWindowStream.restore(stream.value()), out);
+            u = null;
+        }
+        String refusal = refusal(chunk, u);
+        if (refusal != null) {
+            ctx.output(DeadLetter.TAG, new DeadLetter(chunk.speaker, chunk.utterance, STAGE, refusal));
+            if (u != null) {
+                clear(); // the rest of a broken utterance cannot give a correct video
+            }
+            return;
+        }
+        MelWindowStream s;
+        if (u == null) {
+            u = new Utterance();
+            u.speaker = chunk.speaker;
+            u.id = chunk.utterance;
+            u.avatar = chunk.avatar;
+            u.sampleRate = chunk.sampleRate;
+            s = new MelWindowStream(chunk.sampleRate);
+        } else {
+            s = MelWindowStream.restore(stream.value());
+        }
+        Utterance open = u;
+        s.accept(chunk.samples, w -> out.collect(FeatureEvent.item(open.speaker, open.avatar, open.id, w.index(), w.data())));
+        audio.add(chunk.samples);
+        u.nextSeq++;
+        u.samples += chunk.samples.length;
+        if (chunk.last) {
+            finish(u, s, out);
+        } else {
+            utterance.update(u);
+            stream.update(s.snapshot());
+        }
+    }
+
+    private String refusal(AudioChunk chunk, Utterance u) {
+        if (chunk.error != null) {
+            return chunk.error;
+        }
+        String where = "speaker '" + chunk.speaker + "' utterance '" + chunk.utterance + "'";
+        if (chunk.avatar == null || chunk.avatar.isEmpty()) {
+            return where + ": no avatar (give one in the record, the manifest or --avatar)";
+        }
+        long expected = u == null ? 0 : u.nextSeq;
+        if (chunk.seq != expected) {
+            return where + ": chunk " + chunk.seq + " out of sequence, expected " + expected;
+        }
+        if (u != null && chunk.sampleRate != u.sampleRate) {
+            return where + ": sample rate changed from " + u.sampleRate + " to " + chunk.sampleRate;
+        }
+        long total = (u == null ? 0 : u.samples) + chunk.samples.length;
+        if (total > maxUtteranceSeconds * chunk.sampleRate) {
+            return where + ": longer than the limit of " + maxUtteranceSeconds + " s";
+        }
+        return null;
+    }
+
+    private void finish(Utterance u, MelWindowStream s, Collector<FeatureEvent> out) throws Exception {
+        String speaker = u.speaker;
+        int[] count = new int[1];
+        s.finish(new MelWindowStream.Sink() {
+            @Override
+            public void window(MelWindow w) {
+                out.collect(FeatureEvent.item(speaker, u.avatar, u.id, w.index(), w.data()));
+            }
+
+            @Override
+            public void end(int windowCount) {
+                count[0] = windowCount;
+            }
+        });
+        List<float[]> pieces = new ArrayList<>();
+        audio.get().forEach(pieces::add);
+        float[] all = new float[(int) u.samples];
+        int pos = 0;
+        for (float[] p : pieces) {
+            System.arraycopy(p, 0, all, pos, p.length);
+            pos += p.length;
+        }
+        out.collect(FeatureEvent.end(speaker, u.avatar, u.id, count[0], all, u.sampleRate));
+        clear();
+    }
+
+    private void clear() {
+        utterance.clear();
+        stream.clear();
+        audio.clear();
+    }
+}
