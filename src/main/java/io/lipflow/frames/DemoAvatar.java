@@ -2,6 +2,7 @@ package io.lipflow.frames;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgproc.FILLED;
+import static org.bytedeco.opencv.global.opencv_imgproc.GaussianBlur;
 import static org.bytedeco.opencv.global.opencv_imgproc.LINE_AA;
 import static org.bytedeco.opencv.global.opencv_imgproc.circle;
 import static org.bytedeco.opencv.global.opencv_imgproc.ellipse;
@@ -12,7 +13,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Point;
 import org.bytedeco.opencv.opencv_core.Scalar;
@@ -63,24 +68,31 @@ public final class DemoAvatar {
             // Shoulders and neck.
             ellipse(img, new Point(cx, cy + 360), new Size(300, 150), 0, 180, 360, bgr(120, 60, 30), FILLED, LINE_AA, 0);
             rectangle(img, new Point(cx - 55, cy + 120), new Point(cx + 55, cy + 230), bgr(125, 160, 210), FILLED, LINE_AA, 0);
-            // Hair behind the head, then the face.
+            // Hair behind the head, then the face: a darker rim and a lighter centre, shaded like a real face
+            // so that OpenCV's Haar face detector (dark eye band, light cheeks and nose bridge) finds it.
             ellipse(img, new Point(cx, cy - 30), new Size(HEAD_A + 12, HEAD_B - 5), 0, 180, 360, bgr(30, 40, 60), FILLED, LINE_AA, 0);
-            ellipse(img, new Point(cx, cy), new Size(HEAD_A, HEAD_B), 0, 0, 360, bgr(150, 185, 230), FILLED, LINE_AA, 0);
+            ellipse(img, new Point(cx, cy), new Size(HEAD_A, HEAD_B), 0, 0, 360, bgr(105, 135, 185), FILLED, LINE_AA, 0);
+            ellipse(img, new Point(cx, cy + 5), new Size(HEAD_A - 22, HEAD_B - 20), 0, 0, 360, bgr(150, 185, 230), FILLED, LINE_AA, 0);
             ellipse(img, new Point(cx, cy - HEAD_B + 35), new Size(HEAD_A - 5, 45), 0, 180, 360, bgr(30, 40, 60), FILLED, LINE_AA, 0);
             for (int side = -1; side <= 1; side += 2) {
                 int ex = cx + side * 48;
                 int ey = cy - 45;
-                ellipse(img, new Point(ex, ey - 30), new Size(30, 10), 0, 190, 350, bgr(30, 40, 60), 7, LINE_AA, 0);
-                ellipse(img, new Point(ex, ey), new Size(24, 12), 0, 0, 360, bgr(245, 245, 245), FILLED, LINE_AA, 0);
-                circle(img, new Point(ex, ey), 9, bgr(40, 70, 110), FILLED, LINE_AA, 0);
-                circle(img, new Point(ex, ey), 4, bgr(10, 10, 10), FILLED, LINE_AA, 0);
+                ellipse(img, new Point(ex, ey - 4), new Size(36, 22), 0, 0, 360, bgr(95, 120, 165), FILLED, LINE_AA, 0);
+                ellipse(img, new Point(ex, ey - 30), new Size(32, 11), 0, 190, 350, bgr(25, 30, 45), 9, LINE_AA, 0);
+                ellipse(img, new Point(ex, ey), new Size(22, 10), 0, 0, 360, bgr(215, 215, 220), FILLED, LINE_AA, 0);
+                circle(img, new Point(ex, ey), 10, bgr(35, 55, 85), FILLED, LINE_AA, 0);
+                circle(img, new Point(ex, ey), 5, bgr(10, 10, 10), FILLED, LINE_AA, 0);
+                ellipse(img, new Point(ex, ey), new Size(22, 10), 0, 180, 360, bgr(20, 25, 35), 3, LINE_AA, 0);
+                ellipse(img, new Point(cx + side * 9, cy + 24), new Size(7, 4), 0, 0, 360, bgr(60, 75, 110), FILLED, LINE_AA, 0);
             }
             line(img, new Point(cx, cy - 30), new Point(cx - 10, cy + 25), bgr(110, 140, 190), 4, LINE_AA, 0);
             ellipse(img, new Point(cx, cy + 28), new Size(18, 8), 0, 0, 180, bgr(110, 140, 190), 3, LINE_AA, 0);
             // Lips that open and close a little, so consecutive templates differ in the mouth too.
             int open = 4 + (int) Math.round(6 * Math.abs(Math.sin(2 * Math.PI * j / 12.5)));
-            ellipse(img, new Point(cx, cy + 80), new Size(46, 12 + open), 0, 0, 360, bgr(70, 60, 190), FILLED, LINE_AA, 0);
+            ellipse(img, new Point(cx, cy + 80), new Size(46, 12 + open), 0, 0, 360, bgr(70, 60, 170), FILLED, LINE_AA, 0);
             ellipse(img, new Point(cx, cy + 80), new Size(36, open), 0, 0, 360, bgr(40, 20, 80), FILLED, LINE_AA, 0);
+            // Soften the drawing a little, as a camera would.
+            GaussianBlur(img, img, new Size(7, 7), 0);
             return BgrImage.fromMat(img);
         }
     }
@@ -137,6 +149,28 @@ public final class DemoAvatar {
         for (int j = 0; j < frames; j++) {
             Files.write(images.resolve(j + ".jpg"), FrameEncoder.jpeg(frame(j)));
             Files.writeString(lms.resolve(j + ".lms"), Landmarks.format(landmarks(j)), StandardCharsets.US_ASCII);
+        }
+    }
+
+    /**
+     * Writes frames 0..{@code frames-1} as an H.264 mp4 at 25 fps (openh264, 4 Mbit/s), for trying the
+     * video importer.
+     */
+    public static void writeVideo(Path mp4, int frames) throws IOException {
+        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(mp4.toFile(), WIDTH, HEIGHT, 0);
+                OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
+            recorder.setFormat("mp4");
+            recorder.setVideoCodec(avcodec.AV_CODEC_ID_H264);
+            recorder.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
+            recorder.setFrameRate(25);
+            recorder.setVideoBitrate(4_000_000);
+            recorder.start();
+            for (int j = 0; j < frames; j++) {
+                try (Mat mat = frame(j).toMat()) {
+                    recorder.record(converter.convert(mat));
+                }
+            }
+            recorder.stop();
         }
     }
 
