@@ -157,6 +157,7 @@ public final class DemoAvatar {
      * video importer.
      */
     public static void writeVideo(Path mp4, int frames) throws IOException {
+        FfmpegLog.errorsOnly();
         try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(mp4.toFile(), WIDTH, HEIGHT, 0);
                 OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
             recorder.setFormat("mp4");

@@ -61,6 +61,7 @@ public final class VideoAvatarImporter {
         if (!Files.isRegularFile(video)) {
             throw new AvatarException("avatar '" + id + "': " + video + " is not a file");
         }
+        FfmpegLog.errorsOnly();
         List<double[]> faces = new ArrayList<>();
         int width = 0;
         int height = 0;
