@@ -73,6 +73,7 @@ public final class AvatarCommand implements Command {
             String name = from.toAbsolutePath().normalize().getFileName().toString();
             id = (Files.isDirectory(from) ? name : name.replaceFirst("\\.[^.]*$", "")).replaceAll("[^A-Za-z0-9._-]", "_");
         }
+        AvatarStore.checkId(id);
         long start = System.nanoTime();
         Avatar avatar;
         if (Files.isDirectory(from)) {
