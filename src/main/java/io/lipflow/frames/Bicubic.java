@@ -12,6 +12,7 @@ final class Bicubic {
     private Bicubic() {}
 
     /** Resizes interleaved BGR pixels from {@code width x height} to {@code newWidth x newHeight}. */
+    @SuppressWarnings("try") // the PointerScope frees every Mat, Size and buffer made inside it
     static byte[] resizeBgr(byte[] bgr, int width, int height, int newWidth, int newHeight) {
         try (PointerScope scope = new PointerScope()) {
             Mat src = new BgrImage(width, height, bgr).toMat();

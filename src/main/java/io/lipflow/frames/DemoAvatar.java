@@ -54,6 +54,7 @@ public final class DemoAvatar {
     }
 
     /** Draws frame {@code j}. */
+    @SuppressWarnings("try") // the PointerScope frees every Mat, Size and buffer made inside it
     public static BgrImage frame(int j) {
         double[] c = headCentre(j);
         int cx = (int) Math.round(c[0]);

@@ -41,6 +41,7 @@ public final class FrameEncoder {
      *
      * @throws IllegalArgumentException when the bytes are not an image OpenCV can read
      */
+    @SuppressWarnings("try") // the PointerScope frees every Mat, Size and buffer made inside it
     public static BgrImage decode(byte[] encoded) {
         try (PointerScope scope = new PointerScope()) {
             Mat buf = new Mat(1, Math.max(1, encoded.length), CV_8UC1);
@@ -53,6 +54,7 @@ public final class FrameEncoder {
         }
     }
 
+    @SuppressWarnings("try") // the PointerScope frees every Mat, Size and buffer made inside it
     private static byte[] encode(BgrImage image, String extension, int[] params) {
         try (PointerScope scope = new PointerScope()) {
             Mat mat = image.toMat();

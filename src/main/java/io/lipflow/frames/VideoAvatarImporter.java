@@ -128,6 +128,7 @@ public final class VideoAvatarImporter {
     }
 
     /** The largest face in {@code image} as {x, y, w, h} in frame pixels, or null. */
+    @SuppressWarnings("try") // the PointerScope frees every Mat, Size and buffer made inside it
     static double[] detect(CascadeClassifier detector, BgrImage image) {
         try (PointerScope scope = new PointerScope()) {
             double scale = Math.min(1.0, DETECTION_WIDTH / (double) image.width());
