@@ -45,7 +45,7 @@ public final class Landmarks {
     public static String format(float[][] points) {
         StringBuilder sb = new StringBuilder();
         for (float[] p : points) {
-            sb.append(String.format(Locale.ROOT, "%.3f %.3f%n", p[0], p[1]).replace(System.lineSeparator(), "\n"));
+            sb.append(String.format(Locale.ROOT, "%.3f %.3f\n", p[0], p[1]));
         }
         return sb.toString();
     }

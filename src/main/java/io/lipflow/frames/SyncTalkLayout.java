@@ -17,6 +17,7 @@ import java.util.stream.Stream;
  * Reads the avatar layouts users already have (PIPELINE.md §6): a SyncTalk_2D dataset directory
  * ({@code full_body_img/<j>.jpg} + {@code landmarks/<j>.lms}), or frames ({@code full_body_img/<j>.jpg}
  * or {@code <j>.jpg}/{@code <j>.png} in the directory itself) beside a {@code crop_rectangles.json}.
+ * When a directory has both, the landmarks win: they are what the model's boxes were made from.
  */
 final class SyncTalkLayout {
     static final String IMAGES = "full_body_img";
@@ -35,7 +36,7 @@ final class SyncTalkLayout {
     static Avatar read(Path dir, String id) throws AvatarException {
         Path images = Files.isDirectory(dir.resolve(IMAGES)) ? dir.resolve(IMAGES) : dir;
         TreeMap<Integer, Path> frames = numberedFiles(images, FRAME_FILE, id);
-        boolean rects = Files.isRegularFile(dir.resolve(CROP_RECTANGLES));
+        boolean rects = !Files.isDirectory(dir.resolve(LANDMARKS)) && Files.isRegularFile(dir.resolve(CROP_RECTANGLES));
         List<CropBox> boxes;
         int count;
         if (rects) {
@@ -47,7 +48,7 @@ final class SyncTalkLayout {
             }
         } else {
             Path lmsDir = dir.resolve(LANDMARKS);
-            if (!Files.isDirectory(lmsDir)) {
+            if (!Files.isDirectory(lmsDir)) { // neither landmarks nor crop rectangles
                 throw new AvatarException("avatar '" + id + "': " + dir + " has " + IMAGES + "/ but neither "
                         + LANDMARKS + "/ nor " + CROP_RECTANGLES);
             }

@@ -75,7 +75,7 @@ public final class VideoAvatarImporter {
                 throw new AvatarException("avatar '" + id + "': cannot read video " + video + ": " + e.getMessage(), e);
             }
             Frame frame;
-            while ((maxFrames <= 0 || faces.size() < maxFrames) && (frame = grabber.grabImage()) != null) {
+            while ((maxFrames <= 0 || faces.size() < maxFrames) && (frame = grab(grabber, video, id, faces.size())) != null) {
                 // The converter owns and reuses its Mat: copy out of it, never close it here.
                 BgrImage image = BgrImage.fromMat(converter.convert(frame));
                 if (faces.isEmpty()) {
@@ -91,6 +91,14 @@ public final class VideoAvatarImporter {
                 throw new AvatarException("avatar '" + id + "': " + video + " has no video frames");
             }
             return writer.commit(boxes(faces, id), width, height);
+        }
+    }
+
+    private static Frame grab(FFmpegFrameGrabber grabber, Path video, String id, int index) throws AvatarException {
+        try {
+            return grabber.grabImage();
+        } catch (FrameGrabber.Exception e) {
+            throw AvatarException.atFrame(id, index, "cannot decode " + video + ": " + e.getMessage());
         }
     }
 

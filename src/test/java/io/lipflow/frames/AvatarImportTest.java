@@ -86,10 +86,15 @@ class AvatarImportTest {
     }
 
     @Test
-    void cropRectanglesNextToFullBodyImg() throws Exception {
+    void cropRectanglesNextToFullBodyImgAndLandmarksWinningOverThem() throws Exception {
         Path ds = SyncTalkDatasets.write(tmp.resolve("both"));
         Files.writeString(ds.resolve("crop_rectangles.json"),
                 "{\"0\": {\"rect\": [1, 2, 11, 12]}, \"1\": {\"rect\": [1, 2, 11, 12]}, \"2\": {\"rect\": [5, 5, 25, 25]}}");
+        assertEquals(EXPECTED_BOXES, Avatar.open(ds).boxes());
+        for (int j = 0; j < 3; j++) {
+            Files.delete(ds.resolve("landmarks/" + j + ".lms"));
+        }
+        Files.delete(ds.resolve("landmarks"));
         assertEquals(List.of(new CropBox(1, 2, 10), new CropBox(1, 2, 10), new CropBox(5, 5, 20)),
                 Avatar.open(ds).boxes());
     }

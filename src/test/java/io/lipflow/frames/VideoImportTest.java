@@ -1,9 +1,14 @@
 package io.lipflow.frames;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,5 +36,33 @@ class VideoImportTest {
             assertTrue(box.ymin() + box.side() > c[1] + 120, "frame " + j + " box ends above the lips");
         }
         assertEquals(avatar.frame(3).width(), 1280);
+    }
+
+    @Test
+    void aFileThatIsNotAVideoIsAClearError() throws Exception {
+        Path notVideo = Files.writeString(tmp.resolve("notes.mp4"), "these are not frames");
+        AvatarStore store = new AvatarStore(tmp.resolve("store"));
+        String message = assertThrows(AvatarException.class,
+                () -> VideoAvatarImporter.importVideo(notVideo, store, "v", 0, n -> { })).getMessage();
+        assertTrue(message.startsWith("avatar 'v': cannot read video " + notVideo), message);
+        assertFalse(Files.exists(store.dir("v")));
+    }
+
+    @Test
+    void framesWithoutADetectionTakeTheNearestBoxAndBoxesAreSmoothed() throws Exception {
+        // Detections: a face at x 100 in frames 0-1, none in 2-3, x 200 in frames 4-6 (w 100, h 100).
+        double[] left = {100, 50, 100, 100};
+        double[] right = {200, 50, 100, 100};
+        List<double[]> faces = Arrays.asList(left, left, null, null, right, right, right);
+        List<CropBox> boxes = VideoAvatarImporter.boxes(faces, "v");
+        // Filled: L L L R R R R (frame 2 nearest to 1, frame 3 nearest to 4). Frame 0 averages frames 0-2 (all L).
+        assertEquals(new CropBox(105, 92, 90), boxes.get(0));
+        // Frame 6 averages frames 4-6 (all R).
+        assertEquals(new CropBox(205, 92, 90), boxes.get(6));
+        // Frame 3 averages frames 1-5: L L R R R -> x 160.
+        assertEquals(new CropBox(165, 92, 90), boxes.get(3));
+        String none = assertThrows(AvatarException.class,
+                () -> VideoAvatarImporter.boxes(Arrays.asList(null, null), "v")).getMessage();
+        assertEquals("avatar 'v': no face found in any of the 2 frames", none);
     }
 }
