@@ -179,13 +179,13 @@ public final class AvatarStore {
 
     /** Reads a store avatar directory (metadata, boxes, frame file list); frames are decoded on demand. */
     static Avatar read(Path dir) throws AvatarException {
-        String id = dir.getFileName().toString();
+        // The directory name is the id the store knows it by; avatar.json's copy is for people reading it.
+        String id = dir.toAbsolutePath().normalize().getFileName().toString();
         try {
             JsonNode meta = new ObjectMapper().readTree(dir.resolve(METADATA).toFile());
             if (!FORMAT.equals(meta.path("format").asText())) {
                 throw new AvatarException("avatar '" + id + "': " + METADATA + " is not format " + FORMAT);
             }
-            id = meta.path("id").asText(id);
             int count = meta.path("frames").asInt(-1);
             String format = meta.path("frameFormat").asText("jpg");
             List<CropBox> boxes = readBoxes(dir.resolve(BOXES), id);

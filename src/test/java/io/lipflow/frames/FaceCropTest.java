@@ -3,6 +3,9 @@ package io.lipflow.frames;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 class FaceCropTest {
@@ -40,6 +43,22 @@ class FaceCropTest {
         assertBgr(t, 0, 200, 159, 0, 0, 1);
         assertBgr(t, 0, 200, 160, 0, 1, 0);
         assertBgr(t, 0, 319, 319, 0, 1, 0);
+    }
+
+    @Test
+    void aRedPixelInAnImageFileIsChannel2OfTheTensor() throws Exception {
+        // Written by Java's ImageIO (RGB API), so the channel order is not our own code's word for it.
+        BufferedImage rgb = new BufferedImage(656, 656, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 656; y++) {
+            for (int x = 0; x < 656; x++) {
+                rgb.setRGB(x, y, x < 328 ? 0xff0000 : 0x0000ff); // red left, blue right
+            }
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(rgb, "png", png);
+        float[] t = FaceCrop.input(FaceCrop.crop(FrameEncoder.decode(png.toByteArray()), new CropBox(0, 0, 656)));
+        assertBgr(t, 0, 160, 40, 0, 0, 1); // left: R
+        assertBgr(t, 0, 160, 280, 1, 0, 0); // right: B
     }
 
     @Test
