@@ -77,10 +77,10 @@ public final class AvatarCommand implements Command {
         long start = System.nanoTime();
         Avatar avatar;
         if (Files.isDirectory(from)) {
-            Avatar source = Avatar.open(from);
             if (maxFrames > 0) {
                 throw new UserError("--max-frames applies to video import only");
             }
+            Avatar source = Avatar.open(from);
             out.println("importing " + source);
             avatar = store.importAvatar(source, id, progress("checked and copied", source.frameCount()));
         } else {

@@ -42,8 +42,8 @@ public final class DemoAvatar {
     private static final int HEAD_B = 165;
     /** Half-width of the jaw between landmarks 1 and 31, so the crop box side is about twice this. */
     private static final double JAW_HALF_WIDTH = 118;
-    /** Landmark 52 (top of the crop box) sits this far below the head centre: just below the eyes. */
-    private static final double BOX_TOP_BELOW_CENTRE = -22;
+    /** Landmark 52 (top of the crop box) sits this far above the head centre: just below the eyes (45 above). */
+    private static final double BOX_TOP_ABOVE_CENTRE = 22;
 
     private DemoAvatar() {}
 
@@ -120,7 +120,7 @@ public final class DemoAvatar {
             double t = (k < 43 ? k - 33 : k - 43) / 9.0;
             lm[k] = point(cx + side * (20 + 56 * t), cy - 75 - 6 * Math.sin(Math.PI * t));
         }
-        lm[52] = point(cx, cy + BOX_TOP_BELOW_CENTRE);
+        lm[52] = point(cx, cy - BOX_TOP_ABOVE_CENTRE);
         for (int k = 53; k <= 60; k++) { // nose
             lm[k] = point(cx - 10 + (k - 53) * 20.0 / 7, k < 57 ? cy + (k - 52) * 10 : cy + 28);
         }
