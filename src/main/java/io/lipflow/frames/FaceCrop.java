@@ -1,0 +1,73 @@
+package io.lipflow.frames;
+
+/**
+ * The model's side of one template frame (PIPELINE.md §5.1-5.4): the 328x328 bicubic crop of the box and
+ * the generator's 6x320x320 input tensor built from it.
+ *
+ * <p>Coordinates: the face is the inner 320x320 of the crop (rows and columns {@value #BORDER}..323); the
+ * mask blacks out x in [{@value #MASK_X0}, {@value #MASK_X1}], y in [{@value #MASK_Y0}, {@value #MASK_Y1}]
+ * of the face (310 wide, 305 high), leaving the outer 5-pixel band and the bottom 10 rows visible.
+ */
+public final class FaceCrop {
+    /** Side of the bicubic crop. */
+    public static final int CROP = 328;
+    /** Side of the model's face image. */
+    public static final int FACE = 320;
+    /** Ring of the crop around the face that the model never sees and the paste keeps. */
+    public static final int BORDER = (CROP - FACE) / 2;
+    /** First masked column of the face. */
+    public static final int MASK_X0 = 5;
+    /** Last masked column of the face (inclusive). */
+    public static final int MASK_X1 = 314;
+    /** First masked row of the face. */
+    public static final int MASK_Y0 = 5;
+    /** Last masked row of the face (inclusive). */
+    public static final int MASK_Y1 = 309;
+    /** Floats in one generator input: 6 x 320 x 320. */
+    public static final int INPUT_SIZE = 6 * FACE * FACE;
+    /** Floats in one generator output: 3 x 320 x 320. */
+    public static final int OUTPUT_SIZE = 3 * FACE * FACE;
+    /** Bytes of one 328x328 BGR crop. */
+    public static final int CROP_BYTES = CROP * CROP * 3;
+
+    private FaceCrop() {}
+
+    /** The box's clipped region of {@code frame}, resized bicubically to 328x328 (interleaved BGR). */
+    public static byte[] crop(BgrImage frame, CropBox box) {
+        CropBox.Region region = box.clip(frame.width(), frame.height());
+        return Bicubic.resizeBgr(frame.copyRegion(region), region.width(), region.height(), CROP, CROP);
+    }
+
+    /** The generator input for one 328x328 crop: a new float[{@link #INPUT_SIZE}]. */
+    public static float[] input(byte[] crop) {
+        float[] tensor = new float[INPUT_SIZE];
+        writeInput(crop, tensor, 0);
+        return tensor;
+    }
+
+    /**
+     * Writes the generator input for one 328x328 crop into {@code dst[offset .. offset + INPUT_SIZE)}, so a
+     * batch can be filled in place: channels 0-2 the face as B, G, R / 255, channels 3-5 the same with
+     * the mask rectangle at 0, each channel row-major (CHW).
+     */
+    public static void writeInput(byte[] crop, float[] dst, int offset) {
+        if (crop.length != CROP_BYTES) {
+            throw new IllegalArgumentException("a crop has " + CROP_BYTES + " bytes, got " + crop.length);
+        }
+        int plane = FACE * FACE;
+        for (int y = 0; y < FACE; y++) {
+            boolean maskedRow = y >= MASK_Y0 && y <= MASK_Y1;
+            int src = ((y + BORDER) * CROP + BORDER) * 3;
+            int dstRow = offset + y * FACE;
+            for (int x = 0; x < FACE; x++, src += 3) {
+                boolean masked = maskedRow && x >= MASK_X0 && x <= MASK_X1;
+                for (int c = 0; c < 3; c++) {
+                    float v = (crop[src + c] & 0xff) / 255f;
+                    int i = dstRow + c * plane + x;
+                    dst[i] = v;
+                    dst[i + 3 * plane] = masked ? 0f : v;
+                }
+            }
+        }
+    }
+}

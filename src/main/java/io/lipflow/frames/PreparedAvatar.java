@@ -1,0 +1,49 @@
+package io.lipflow.frames;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * All templates of an avatar, each preprocessed once ({@link PreparedTemplate}), and the template each
+ * output frame uses (§5.6).
+ */
+public final class PreparedAvatar {
+    private final String id;
+    private final List<PreparedTemplate> templates;
+
+    public PreparedAvatar(String id, List<PreparedTemplate> templates) {
+        if (templates.isEmpty()) {
+            throw new IllegalArgumentException("avatar '" + id + "' has no templates");
+        }
+        this.id = id;
+        this.templates = List.copyOf(templates);
+    }
+
+    /** Decodes and crops every template of {@code avatar}; {@code progress} is told the count done. */
+    public static PreparedAvatar prepare(Avatar avatar, IntConsumer progress) throws AvatarException {
+        List<PreparedTemplate> templates = new ArrayList<>(avatar.frameCount());
+        for (int j = 0; j < avatar.frameCount(); j++) {
+            templates.add(PreparedTemplate.prepare(avatar.frame(j), avatar.box(j)));
+            progress.accept(j + 1);
+        }
+        return new PreparedAvatar(avatar.id(), templates);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public int templateCount() {
+        return templates.size();
+    }
+
+    public PreparedTemplate template(int j) {
+        return templates.get(j);
+    }
+
+    /** The template output frame {@code frame} uses. */
+    public PreparedTemplate forFrame(long frame) {
+        return templates.get(TemplateOrder.templateFor(frame, templates.size()));
+    }
+}

@@ -1,0 +1,81 @@
+package io.lipflow.frames;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Measures preparing one frame's generator input from the template JPEG against loading it from the
+ * prepared-template cache, and the same for the whole per-frame image work (input, composite, JPEG
+ * encode). Run by hand (not part of the test suite):
+ *
+ * <pre>mvn -q -o dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
+ * java -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) io.lipflow.frames.PrepareBenchmark [noisy]</pre>
+ */
+public final class PrepareBenchmark {
+    private static final int ROUNDS = 5;
+
+    private PrepareBenchmark() {}
+
+    /** With argument {@code noisy}, adds camera-like noise so the template JPEGs have a realistic size. */
+    public static void main(String[] args) {
+        boolean noisy = args.length > 0 && args[0].equals("noisy");
+        java.util.Random random = new java.util.Random(5);
+        int n = 20;
+        byte[][] jpegs = new byte[n][];
+        CropBox[] boxes = new CropBox[n];
+        byte[][] cached = new byte[n][];
+        PreparedTemplate[] heap = new PreparedTemplate[n];
+        for (int j = 0; j < n; j++) {
+            BgrImage frame = DemoAvatar.frame(j);
+            if (noisy) {
+                byte[] px = frame.bgr();
+                for (int i = 0; i < px.length; i++) {
+                    px[i] = (byte) Math.max(0, Math.min(255, (px[i] & 0xff) + (int) Math.round(random.nextGaussian() * 6)));
+                }
+            }
+            jpegs[j] = FrameEncoder.jpeg(frame);
+            boxes[j] = CropBox.fromLandmarks(DemoAvatar.landmarks(j));
+            heap[j] = PreparedTemplate.prepare(FrameEncoder.decode(jpegs[j]), boxes[j]);
+            cached[j] = heap[j].toBytes();
+        }
+        float[] input = new float[FaceCrop.INPUT_SIZE];
+        float[] output = TestImages.mirror(FaceCrop.input(heap[0].crop()));
+        System.out.printf(Locale.ROOT, "template JPEG %d KB, serialized prepared template %d KB%n",
+                jpegs[0].length / 1024, cached[0].length / 1024);
+        report("input from JPEG (decode, crop, resize, tensor)", n, j -> {
+            FaceCrop.writeInput(FaceCrop.crop(FrameEncoder.decode(jpegs[j]), boxes[j]), input, 0);
+        });
+        report("input from cached bytes (deserialize, tensor)", n, j -> PreparedTemplate.fromBytes(cached[j]).writeInput(input, 0));
+        report("input from prepared template on the heap (tensor)", n, j -> heap[j].writeInput(input, 0));
+        report("frame end to end from JPEG (input, composite, encode)", n, j -> {
+            BgrImage frame = FrameEncoder.decode(jpegs[j]);
+            byte[] crop = FaceCrop.crop(frame, boxes[j]);
+            FaceCrop.writeInput(crop, input, 0);
+            FrameEncoder.jpeg(Compositor.composite(frame, boxes[j], crop, output, 0));
+        });
+        report("frame end to end from cached bytes (input, composite, encode)", n, j -> {
+            PreparedTemplate t = PreparedTemplate.fromBytes(cached[j]);
+            t.writeInput(input, 0);
+            FrameEncoder.jpeg(t.composite(output, 0));
+        });
+    }
+
+    private interface PerFrame {
+        void run(int j);
+    }
+
+    private static void report(String what, int n, PerFrame work) {
+        double[] msPerFrame = new double[ROUNDS];
+        for (int round = -1; round < ROUNDS; round++) { // round -1 warms up
+            long start = System.nanoTime();
+            for (int j = 0; j < n; j++) {
+                work.run(j);
+            }
+            if (round >= 0) {
+                msPerFrame[round] = (System.nanoTime() - start) / 1e6 / n;
+            }
+        }
+        Arrays.sort(msPerFrame);
+        System.out.printf(Locale.ROOT, "%-64s median %7.3f ms/frame (min %.3f)%n", what, msPerFrame[ROUNDS / 2], msPerFrame[0]);
+    }
+}

@@ -1,0 +1,58 @@
+package io.lipflow.frames;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PreparedAvatarTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void cachedTemplateGivesTheSameInputAndFrameAsTheJpegPath() throws Exception {
+        Path ds = tmp.resolve("demo");
+        DemoAvatar.writeDataset(ds, 3);
+        Avatar avatar = Avatar.open(ds);
+        PreparedAvatar prepared = PreparedAvatar.prepare(avatar, n -> { });
+        for (int j = 0; j < 3; j++) {
+            BgrImage frame = avatar.frame(j);
+            byte[] crop = FaceCrop.crop(frame, avatar.box(j));
+            PreparedTemplate cached = PreparedTemplate.fromBytes(prepared.template(j).toBytes());
+            assertEquals(avatar.box(j), cached.box());
+            assertEquals(frame, cached.frame());
+            float[] fromCache = new float[2 * FaceCrop.INPUT_SIZE];
+            cached.writeInput(fromCache, FaceCrop.INPUT_SIZE); // second slot of a batch of two
+            assertArrayEquals(FaceCrop.input(crop), Arrays.copyOfRange(fromCache, FaceCrop.INPUT_SIZE, fromCache.length));
+            float[] output = TestImages.mirror(FaceCrop.input(crop));
+            assertEquals(Compositor.composite(frame, avatar.box(j), crop, output, 0), cached.composite(output, 0));
+        }
+    }
+
+    @Test
+    void framesWalkTheTemplatesPingPong() {
+        PreparedTemplate a = PreparedTemplate.prepare(TestImages.filled(64, 48, 1, 1, 1), new CropBox(0, 0, 40));
+        PreparedTemplate b = PreparedTemplate.prepare(TestImages.filled(64, 48, 2, 2, 2), new CropBox(0, 0, 40));
+        PreparedTemplate c = PreparedTemplate.prepare(TestImages.filled(64, 48, 3, 3, 3), new CropBox(0, 0, 40));
+        PreparedAvatar avatar = new PreparedAvatar("abc", java.util.List.of(a, b, c));
+        PreparedTemplate[] expected = {b, c, b, a, b, c};
+        for (int i = 0; i < expected.length; i++) {
+            assertSame(expected[i], avatar.forFrame(i), "frame " + i);
+        }
+    }
+
+    @Test
+    void rejectsBytesThatAreNotATemplate() {
+        byte[] good = PreparedTemplate.prepare(TestImages.filled(64, 48, 1, 2, 3), new CropBox(5, 5, 30)).toBytes();
+        assertThrows(IllegalArgumentException.class, () -> PreparedTemplate.fromBytes(new byte[10]));
+        assertThrows(IllegalArgumentException.class, () -> PreparedTemplate.fromBytes(Arrays.copyOf(good, good.length - 1)));
+        byte[] otherVersion = good.clone();
+        otherVersion[7] = 9;
+        assertThrows(IllegalArgumentException.class, () -> PreparedTemplate.fromBytes(otherVersion));
+    }
+}
