@@ -150,7 +150,8 @@ public final class SessionPool implements AutoCloseable {
         return run(List.<float[][]>of(inputs))[0];
     }
 
-    private void checkRequest(float[][] request) {
+    /** Throws IllegalArgumentException unless the request has one input of the right size per model input. */
+    void checkRequest(float[][] request) {
         if (request.length != contract.inputNames().size()) {
             throw new IllegalArgumentException("expected " + contract.inputNames().size() + " inputs, got " + request.length);
         }
