@@ -10,7 +10,7 @@ import java.util.Map;
 public final class Main {
     /** The commands, in the order {@code help} lists them. */
     static List<Command> commands() {
-        return List.of();
+        return List.of(new ModelsCommand(), new BenchCommand());
     }
 
     private Main() {}

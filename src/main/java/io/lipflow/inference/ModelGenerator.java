@@ -98,6 +98,16 @@ public final class ModelGenerator {
         return models;
     }
 
+    /** The three model files in {@code dir}, generating them first unless all are already there. */
+    public static void ensureGenerated(Path dir, Consumer<String> progress) throws IOException, OrtException {
+        for (String file : List.of(ENCODER_FILE, GENERATOR_FILE, MIRROR_FILE)) {
+            if (!Files.isRegularFile(dir.resolve(file))) {
+                writeAll(dir, progress);
+                return;
+            }
+        }
+    }
+
     private static GeneratedModel write(Path dir, GeneratedModel model) throws IOException {
         Path target = dir.resolve(model.fileName());
         Path temp = dir.resolve(model.fileName() + ".tmp");
