@@ -20,6 +20,8 @@ import java.util.concurrent.Future;
 final class BenchCommand implements Command {
     private static final int[] GENERATOR_BATCHES = {1, 2, 4, 8, 16};
     private static final int[] ENCODER_BATCHES = {1, 16};
+    /** The first two or three runs at a batch size are much slower (memory arena growth, page faults). */
+    private static final int WARM_UP_RUNS = 3;
 
     /** One measured configuration. */
     private record Result(int batch, int sessions, int threads, double perSecond) {
@@ -111,7 +113,7 @@ final class BenchCommand implements Command {
 
     /**
      * Items per second with {@code sessions} callers each running batches of {@code batch} on its own
-     * session, after one warm-up run per session; each caller keeps going until {@code seconds} have passed.
+     * session, after at least {@value #WARM_UP_RUNS} warm-up runs per session and half of {@code seconds}; each caller keeps going until {@code seconds} have passed.
      */
     private static Result measure(Path model, ModelContract.Kind kind, Device device, float[][] request, int batch,
             int sessions, int threads, double seconds) throws Exception {
@@ -121,13 +123,10 @@ final class BenchCommand implements Command {
         }
         ExecutorService callers = Executors.newFixedThreadPool(sessions);
         try (SessionPool pool = new SessionPool(model, kind, sessions, threads, device)) {
-            List<Future<?>> warmUps = new ArrayList<>();
-            for (int s = 0; s < sessions; s++) {
-                warmUps.add(callers.submit(() -> pool.run(requests)));
-            }
-            for (Future<?> f : warmUps) {
-                f.get();
-            }
+            long warmUpEnd = System.nanoTime() + (long) (seconds / 2 * 1e9);
+            do {
+                pool.warmUp(batch, WARM_UP_RUNS);
+            } while (System.nanoTime() < warmUpEnd);
             long start = System.nanoTime();
             long deadline = start + (long) (seconds * 1e9);
             List<Future<Integer>> counts = new ArrayList<>();

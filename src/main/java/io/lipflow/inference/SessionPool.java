@@ -134,14 +134,48 @@ public final class SessionPool implements AutoCloseable {
         Slot slot = free.take();
         waitNanos.addAndGet(System.nanoTime() - start);
         try {
-            float[][] outputs = new float[requests.size()][];
-            int chunk = contract.fixedBatch() > 0 ? contract.fixedBatch() : Math.max(1, requests.size());
-            for (int from = 0; from < requests.size(); from += chunk) {
-                runChunk(slot, requests, from, Math.min(requests.size(), from + chunk), chunk, outputs);
-            }
-            return outputs;
+            return runOn(slot, requests);
         } finally {
             free.put(slot);
+        }
+    }
+
+    /** Runs the requests on one session, in chunks of the model's fixed batch size if it has one. */
+    private float[][] runOn(Slot slot, List<float[][]> requests) throws OrtException {
+        float[][] outputs = new float[requests.size()][];
+        int chunk = contract.fixedBatch() > 0 ? contract.fixedBatch() : Math.max(1, requests.size());
+        for (int from = 0; from < requests.size(); from += chunk) {
+            runChunk(slot, requests, from, Math.min(requests.size(), from + chunk), chunk, outputs);
+        }
+        return outputs;
+    }
+
+    /**
+     * Runs every session {@code runs} times on a zero batch of {@code batch}. The first runs at a new batch
+     * size are several times slower (ONNX Runtime sizes its memory arena and the fresh pages are touched), so
+     * warm up with the batch size to expect before timing or serving.
+     */
+    public void warmUp(int batch, int runs) throws OrtException, InterruptedException {
+        List<float[][]> zeros = new ArrayList<>();
+        float[][] zero = new float[contract.inputNames().size()][];
+        for (int i = 0; i < zero.length; i++) {
+            zero[i] = new float[contract.inputSize(i)];
+        }
+        for (int r = 0; r < batch; r++) {
+            zeros.add(zero);
+        }
+        List<Slot> all = new ArrayList<>();
+        try {
+            while (all.size() < slots.size()) {
+                all.add(free.take());
+            }
+            for (Slot slot : all) {
+                for (int i = 0; i < runs; i++) {
+                    runOn(slot, zeros);
+                }
+            }
+        } finally {
+            free.addAll(all);
         }
     }
 
