@@ -38,7 +38,8 @@ final class BenchCommand implements Command {
 
     @Override
     public String usage() {
-        return "bench models [--seconds S] [--models DIR] [--device cpu|cuda[:N]]";
+        return "bench models [--seconds S] [--models DIR] [--device cpu|cuda[:N]]\n"
+                + "(default: 3 s per measurement, models/ (generated if it holds no models), cpu)";
     }
 
     @Override
@@ -52,7 +53,7 @@ final class BenchCommand implements Command {
         if (what.size() != 1 || !what.get(0).equals("models")) {
             throw new UserError("say what to bench: bench models");
         }
-        double seconds = Double.parseDouble(args.get("seconds", "3"));
+        int seconds = args.intValue("seconds", 3);
         Path dir = Path.of(args.get("models", "models"));
         Device device;
         try {
@@ -61,16 +62,16 @@ final class BenchCommand implements Command {
             throw new UserError(e.getMessage());
         }
         args.finish();
-        if (!(seconds > 0)) {
+        if (seconds < 1) {
             throw new UserError("--seconds must be positive");
         }
         benchModels(dir, device, seconds);
     }
 
-    private static void benchModels(Path dir, Device device, double seconds) throws Exception {
+    private static void benchModels(Path dir, Device device, int seconds) throws Exception {
         ModelGenerator.ensureGenerated(dir, step -> System.out.println("bench: " + step));
         int cores = Runtime.getRuntime().availableProcessors();
-        System.out.printf("bench models: %s, %d cores, %.1f s per measurement, models in %s%n", device, cores, seconds, dir);
+        System.out.printf("bench models: %s, %d cores, %d s per measurement, models in %s%n", device, cores, seconds, dir);
         SplittableRandom random = new SplittableRandom(1);
         float[][] generatorRequest = {uniform(random, 6 * 320 * 320, 1), uniform(random, 32 * 16 * 16, 2)};
         float[][] encoderRequest = {uniform(random, 80 * 16, 8)};

@@ -98,14 +98,18 @@ public final class ModelGenerator {
         return models;
     }
 
-    /** The three model files in {@code dir}, generating them first unless all are already there. */
-    public static void ensureGenerated(Path dir, Consumer<String> progress) throws IOException, OrtException {
-        for (String file : List.of(ENCODER_FILE, GENERATOR_FILE, MIRROR_FILE)) {
-            if (!Files.isRegularFile(dir.resolve(file))) {
-                writeAll(dir, progress);
-                return;
-            }
+    /**
+     * Generates the three models into {@code dir} unless it already holds a generator or an audio encoder,
+     * so that a user's own exports are never overwritten.
+     *
+     * @return whether models were generated
+     */
+    public static boolean ensureGenerated(Path dir, Consumer<String> progress) throws IOException, OrtException {
+        if (Files.exists(dir.resolve(GENERATOR_FILE)) || Files.exists(dir.resolve(ENCODER_FILE))) {
+            return false;
         }
+        writeAll(dir, progress);
+        return true;
     }
 
     private static GeneratedModel write(Path dir, GeneratedModel model) throws IOException {
