@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -154,7 +155,7 @@ public final class ModelContract {
     private static String describe(TensorInfo t) {
         long[] shape = t.getShape();
         String[] names = t.getDimensionNames();
-        StringBuilder s = new StringBuilder(t.type.toString().toLowerCase(java.util.Locale.ROOT)).append('[');
+        StringBuilder s = new StringBuilder(t.type.toString().toLowerCase(Locale.ROOT)).append('[');
         for (int i = 0; i < shape.length; i++) {
             if (i > 0) {
                 s.append(',');

@@ -11,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -136,7 +138,7 @@ public final class ModelGenerator {
                     feeds.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(e.getValue()), sampleShapes.get(e.getKey())));
                 }
                 List<String> outputs = calibration.calibrationOutputs();
-                try (OrtSession.Result result = session.run(feeds, new java.util.LinkedHashSet<>(outputs))) {
+                try (OrtSession.Result result = session.run(feeds, new LinkedHashSet<>(outputs))) {
                     for (String output : outputs) {
                         String bn = output.substring(0, output.lastIndexOf('.'));
                         OnnxValue value = result.get(output).orElseThrow();
@@ -274,7 +276,7 @@ public final class ModelGenerator {
     }
 
     private static float[] concat(float[] a, float[] b) {
-        float[] v = java.util.Arrays.copyOf(a, a.length + b.length);
+        float[] v = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, v, a.length, b.length);
         return v;
     }

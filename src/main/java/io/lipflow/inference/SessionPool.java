@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -213,7 +214,7 @@ public final class SessionPool implements AutoCloseable {
                 buffer.flip();
                 feeds.put(contract.inputNames().get(i), OnnxTensor.createTensor(env, buffer, withBatch(batch, contract.inputShape(i))));
             }
-            try (OrtSession.Result result = slot.session.run(feeds, java.util.Set.of(contract.outputName()))) {
+            try (OrtSession.Result result = slot.session.run(feeds, Set.of(contract.outputName()))) {
                 FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
                 int size = contract.outputSize();
                 for (int r = from; r < to; r++) {

@@ -52,6 +52,53 @@ class ModelGeneratorTest {
         assertEquals(13, countOps(TestModels.encoder(), "Conv"));
     }
 
+    /** Multiply-adds per sample of every Conv, from shapes propagated through the graph read back from the file. */
+    private static long multiplyAdds(Path file, String input, int... chw) throws Exception {
+        ModelProto model = ModelProto.parseFrom(Files.readAllBytes(file));
+        java.util.Map<String, List<Long>> weights = new java.util.HashMap<>();
+        for (TensorProto t : model.getGraph().getInitializerList()) {
+            weights.put(t.getName(), t.getDimsList());
+        }
+        java.util.Map<String, int[]> shapes = new java.util.HashMap<>();
+        shapes.put(input, chw);
+        shapes.put("audio", new int[] {32, 16, 16});
+        long macs = 0;
+        for (NodeProto node : model.getGraph().getNodeList()) {
+            int[] in = shapes.get(node.getInput(0));
+            int[] out = in;
+            switch (node.getOpType()) {
+                case "Conv" -> {
+                    List<Long> w = weights.get(node.getInput(1));
+                    java.util.Map<String, List<Long>> attrs = new java.util.HashMap<>();
+                    node.getAttributeList().forEach(a -> attrs.put(a.getName(), a.getIntsList()));
+                    List<Long> strides = attrs.get("strides");
+                    List<Long> pads = attrs.get("pads");
+                    int h = (int) ((in[1] + pads.get(0) + pads.get(2) - w.get(2)) / strides.get(0) + 1);
+                    int wd = (int) ((in[2] + pads.get(1) + pads.get(3) - w.get(3)) / strides.get(1) + 1);
+                    out = new int[] {w.get(0).intValue(), h, wd};
+                    macs += w.get(0) * w.get(1) * w.get(2) * w.get(3) * h * wd;
+                }
+                case "Concat" -> {
+                    int channels = 0;
+                    for (String x : node.getInputList()) {
+                        channels += shapes.get(x)[0];
+                    }
+                    out = new int[] {channels, in[1], in[2]};
+                }
+                case "Resize" -> out = new int[] {in[0], in[1] * 2, in[2] * 2};
+                default -> { } // elementwise, BatchNormalization, Identity, Flatten keep the shape
+            }
+            shapes.put(node.getOutput(0), out);
+        }
+        return macs;
+    }
+
+    @Test
+    void costMatchesTheSyncTalkModels() throws Exception {
+        assertEquals(4.886e9, multiplyAdds(TestModels.generator(), "input", 6, 320, 320), 0.001e9);
+        assertEquals(93.09e6, multiplyAdds(TestModels.encoder(), "mel", 1, 80, 16), 0.01e6);
+    }
+
     @Test
     void generatedModelsLoadWithTheirNamesDiscovered() throws Exception {
         try (SessionPool gen = new SessionPool(TestModels.generator(), ModelContract.Kind.GENERATOR, 1, 2, Device.CPU);
