@@ -155,16 +155,28 @@ public final class InferenceBatcher implements AutoCloseable {
         }
     }
 
-    /** Stops taking requests, runs those already queued, and waits for the running batches to finish. */
+    /**
+     * Stops taking requests, runs those already queued, and waits for the running batches to finish. If the
+     * calling thread is interrupted meanwhile, stops at once and fails the requests not yet run.
+     */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         synchronized (this) {
             closed = true;
         }
-        dispatcher.join();
-        workers.shutdown();
-        if (!workers.awaitTermination(10, TimeUnit.MINUTES)) {
-            throw new IllegalStateException("inference workers did not stop");
+        try {
+            dispatcher.join();
+            workers.shutdown();
+            if (!workers.awaitTermination(10, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("inference workers did not stop");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            dispatcher.interrupt();
+            workers.shutdownNow();
+            for (Request r; (r = queue.poll()) != null; ) {
+                r.result().completeExceptionally(new IllegalStateException("inference batcher closed while interrupted"));
+            }
         }
     }
 }
