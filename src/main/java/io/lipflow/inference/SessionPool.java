@@ -101,7 +101,7 @@ public final class SessionPool implements AutoCloseable {
             throws ModelException, OrtException {
         try {
             return ModelContract.discover(modelFile.getFileName().toString(), kind, session.getInputInfo(), session.getOutputInfo());
-        } catch (ModelException e) {
+        } catch (ModelException | OrtException e) {
             session.close();
             throw e;
         }
