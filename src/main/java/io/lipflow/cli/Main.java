@@ -12,6 +12,7 @@ public final class Main {
     static List<Command> commands() {
         return List.of(
                 new MelCommand(),
+                new ModelsCommand(),
                 new AvatarCommand(),
                 new BenchCommand());
     }

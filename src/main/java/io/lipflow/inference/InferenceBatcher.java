@@ -1,0 +1,182 @@
+package io.lipflow.inference;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Gathers single inference requests into batches and runs them on a {@link SessionPool}: a batch closes
+ * when it holds {@code maxBatch} requests or when its oldest request has waited {@code maxDelay}. One
+ * dispatcher thread forms batches only while a session is free, so under load requests queue up and the
+ * batches fill; worker threads (one per session) run them and complete the futures, in any order.
+ * Thread-safe. Does not own the pool: close this first, then the pool.
+ */
+public final class InferenceBatcher implements AutoCloseable {
+    private record Request(float[][] inputs, long submittedNanos, CompletableFuture<float[]> result) {}
+
+    private final SessionPool pool;
+    private final int maxBatch;
+    private final long maxDelayNanos;
+    private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
+    private final Semaphore freeWorkers;
+    private final ExecutorService workers;
+    private final Thread dispatcher;
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong requests = new AtomicLong();
+    private volatile boolean closed;
+
+    /**
+     * @param maxBatch  most requests per model run
+     * @param maxDelay  longest a request waits for others to join its batch
+     */
+    public InferenceBatcher(SessionPool pool, int maxBatch, Duration maxDelay) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be positive");
+        }
+        this.pool = pool;
+        this.maxBatch = maxBatch;
+        this.maxDelayNanos = maxDelay.toNanos();
+        this.freeWorkers = new Semaphore(pool.size());
+        AtomicInteger ids = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(pool.size(), r -> daemon(r, "lipflow-inference-" + ids.incrementAndGet()));
+        this.dispatcher = daemon(this::dispatch, "lipflow-batcher");
+        dispatcher.start();
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /**
+     * Queues one request ({@code inputs[i]} is model input {@code i}, flat); the future completes with the
+     * flat output, or exceptionally if the run fails or the batcher was closed.
+     *
+     * @throws IllegalArgumentException if the inputs do not fit the model (checked here so that one bad
+     *     request cannot fail the others in its batch)
+     */
+    public CompletableFuture<float[]> submit(float[]... inputs) {
+        pool.checkRequest(inputs);
+        CompletableFuture<float[]> result = new CompletableFuture<>();
+        synchronized (this) { // no request may slip in after close() has let the dispatcher drain the queue
+            if (closed) {
+                result.completeExceptionally(new IllegalStateException("inference batcher is closed"));
+            } else {
+                queue.add(new Request(inputs, System.nanoTime(), result));
+            }
+        }
+        return result;
+    }
+
+    /** Model runs so far. */
+    public long batches() {
+        return batches.get();
+    }
+
+    /** Requests run so far. */
+    public long requests() {
+        return requests.get();
+    }
+
+    private void dispatch() {
+        try {
+            while (!closed || !queue.isEmpty()) {
+                freeWorkers.acquire();
+                List<Request> batch = gather();
+                if (batch.isEmpty()) {
+                    freeWorkers.release();
+                    continue;
+                }
+                workers.execute(() -> {
+                    try {
+                        runBatch(batch);
+                    } finally {
+                        freeWorkers.release();
+                    }
+                });
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits for a first request, then for more until the batch is full or the first one's delay is up. */
+    private List<Request> gather() throws InterruptedException {
+        List<Request> batch = new ArrayList<>(maxBatch);
+        Request first = queue.poll(50, TimeUnit.MILLISECONDS); // wakes up now and then to notice close()
+        if (first == null) {
+            return batch;
+        }
+        batch.add(first);
+        long deadline = first.submittedNanos() + maxDelayNanos;
+        while (batch.size() < maxBatch) {
+            queue.drainTo(batch, maxBatch - batch.size());
+            long left = deadline - System.nanoTime();
+            if (batch.size() >= maxBatch || left <= 0 || closed) {
+                break;
+            }
+            Request next = queue.poll(left, TimeUnit.NANOSECONDS);
+            if (next == null) {
+                break;
+            }
+            batch.add(next);
+        }
+        return batch;
+    }
+
+    private void runBatch(List<Request> batch) {
+        try {
+            List<float[][]> inputs = new ArrayList<>(batch.size());
+            for (Request r : batch) {
+                inputs.add(r.inputs());
+            }
+            float[][] outputs = pool.run(inputs);
+            batches.incrementAndGet();
+            requests.addAndGet(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).result().complete(outputs[i]);
+            }
+        } catch (Exception | Error e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            for (Request r : batch) {
+                r.result().completeExceptionally(e);
+            }
+        }
+    }
+
+    /**
+     * Stops taking requests, runs those already queued, and waits for the running batches to finish. If the
+     * calling thread is interrupted meanwhile, stops at once and fails the requests not yet run.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        try {
+            dispatcher.join();
+            workers.shutdown();
+            if (!workers.awaitTermination(10, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("inference workers did not stop");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            dispatcher.interrupt();
+            workers.shutdownNow();
+            for (Request r; (r = queue.poll()) != null; ) {
+                r.result().completeExceptionally(new IllegalStateException("inference batcher closed while interrupted"));
+            }
+        }
+    }
+}

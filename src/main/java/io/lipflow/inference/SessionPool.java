@@ -1,0 +1,255 @@
+package io.lipflow.inference;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A fixed number of ONNX Runtime sessions of one model, sharing the process-wide {@link OrtEnvironment}.
+ * {@link #run} borrows a free session (blocking while all are busy), runs a batch on it and returns it.
+ * Each session keeps its own direct input buffers, reused from run to run, and every native tensor and
+ * result is closed before {@code run} returns. Thread-safe.
+ */
+public final class SessionPool implements AutoCloseable {
+    /** One session and the direct buffers its inputs are staged in. */
+    private static final class Slot {
+        final OrtSession session;
+        final FloatBuffer[] inputs;
+
+        Slot(OrtSession session, int inputCount) {
+            this.session = session;
+            this.inputs = new FloatBuffer[inputCount];
+        }
+
+        /** A cleared direct buffer of at least {@code floats} capacity for input {@code i}. */
+        FloatBuffer input(int i, int floats) {
+            if (inputs[i] == null || inputs[i].capacity() < floats) {
+                inputs[i] = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            }
+            inputs[i].clear();
+            return inputs[i];
+        }
+    }
+
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final List<Slot> slots = new ArrayList<>();
+    private final BlockingQueue<Slot> free;
+    private final ModelContract contract;
+    private final AtomicLong waitNanos = new AtomicLong();
+
+    /**
+     * Opens {@code sessions} sessions of the model.
+     *
+     * @param intraOpThreads ONNX Runtime threads per session for one operator
+     * @throws ModelException if the file is missing, is not a model, does not fit {@code kind}, or the device is unusable
+     */
+    public SessionPool(Path modelFile, ModelContract.Kind kind, int sessions, int intraOpThreads, Device device)
+            throws ModelException, OrtException {
+        if (sessions < 1 || intraOpThreads < 1) {
+            throw new IllegalArgumentException("sessions and threads must be positive");
+        }
+        if (!Files.isRegularFile(modelFile)) {
+            throw new ModelException(modelFile + ": no such model file");
+        }
+        free = new ArrayBlockingQueue<>(sessions);
+        ModelContract discovered = null;
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(intraOpThreads);
+            options.setInterOpNumThreads(1);
+            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            device.configure(options);
+            for (int i = 0; i < sessions; i++) {
+                OrtSession session = open(modelFile, options);
+                if (discovered == null) {
+                    discovered = discover(modelFile, kind, session);
+                }
+                Slot slot = new Slot(session, discovered.inputNames().size());
+                slots.add(slot);
+                free.add(slot);
+            }
+        } catch (ModelException | OrtException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        contract = discovered;
+    }
+
+    private OrtSession open(Path modelFile, OrtSession.SessionOptions options) throws ModelException {
+        try {
+            return env.createSession(modelFile.toString(), options);
+        } catch (OrtException e) {
+            throw new ModelException(modelFile.getFileName() + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
+        }
+    }
+
+    private static ModelContract discover(Path modelFile, ModelContract.Kind kind, OrtSession session)
+            throws ModelException, OrtException {
+        try {
+            return ModelContract.discover(modelFile.getFileName().toString(), kind, session.getInputInfo(), session.getOutputInfo());
+        } catch (ModelException | OrtException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    /** The discovered names and shapes. */
+    public ModelContract contract() {
+        return contract;
+    }
+
+    /** Number of sessions. */
+    public int size() {
+        return slots.size();
+    }
+
+    /** Total time callers have waited for a free session. */
+    public long waitNanos() {
+        return waitNanos.get();
+    }
+
+    /**
+     * Runs one batch: {@code requests.get(r)[i]} is input {@code i} of request {@code r}, flat, of
+     * {@link ModelContract#inputSize(int)} floats. Returns one flat output per request, in order. A model
+     * with a fixed batch size gets the requests in chunks of that size, the last one zero-padded.
+     */
+    public float[][] run(List<float[][]> requests) throws OrtException, InterruptedException {
+        for (float[][] request : requests) {
+            checkRequest(request);
+        }
+        long start = System.nanoTime();
+        Slot slot = free.take();
+        waitNanos.addAndGet(System.nanoTime() - start);
+        try {
+            return runOn(slot, requests);
+        } finally {
+            free.put(slot);
+        }
+    }
+
+    /** Runs the requests on one session, in chunks of the model's fixed batch size if it has one. */
+    private float[][] runOn(Slot slot, List<float[][]> requests) throws OrtException {
+        float[][] outputs = new float[requests.size()][];
+        int chunk = contract.fixedBatch() > 0 ? contract.fixedBatch() : Math.max(1, requests.size());
+        for (int from = 0; from < requests.size(); from += chunk) {
+            runChunk(slot, requests, from, Math.min(requests.size(), from + chunk), chunk, outputs);
+        }
+        return outputs;
+    }
+
+    /**
+     * Runs every session {@code runs} times on a zero batch of {@code batch}. The first runs at a new batch
+     * size are several times slower (ONNX Runtime sizes its memory arena and the fresh pages are touched), so
+     * warm up with the batch size to expect before timing or serving.
+     */
+    public void warmUp(int batch, int runs) throws OrtException, InterruptedException {
+        List<float[][]> zeros = new ArrayList<>();
+        float[][] zero = new float[contract.inputNames().size()][];
+        for (int i = 0; i < zero.length; i++) {
+            zero[i] = new float[contract.inputSize(i)];
+        }
+        for (int r = 0; r < batch; r++) {
+            zeros.add(zero);
+        }
+        List<Slot> all = new ArrayList<>();
+        try {
+            while (all.size() < slots.size()) {
+                all.add(free.take());
+            }
+            for (Slot slot : all) {
+                for (int i = 0; i < runs; i++) {
+                    runOn(slot, zeros);
+                }
+            }
+        } finally {
+            free.addAll(all);
+        }
+    }
+
+    /** Runs a single request: {@code inputs[i]} is input {@code i}, flat. */
+    public float[] run(float[]... inputs) throws OrtException, InterruptedException {
+        return run(List.<float[][]>of(inputs))[0];
+    }
+
+    /** Throws IllegalArgumentException unless the request has one input of the right size per model input. */
+    void checkRequest(float[][] request) {
+        if (request.length != contract.inputNames().size()) {
+            throw new IllegalArgumentException("expected " + contract.inputNames().size() + " inputs, got " + request.length);
+        }
+        for (int i = 0; i < request.length; i++) {
+            if (request[i].length != contract.inputSize(i)) {
+                throw new IllegalArgumentException("input " + contract.inputNames().get(i) + " needs "
+                        + contract.inputSize(i) + " floats, got " + request[i].length);
+            }
+        }
+    }
+
+    private void runChunk(Slot slot, List<float[][]> requests, int from, int to, int chunk, float[][] outputs)
+            throws OrtException {
+        // A dynamic-batch model runs exactly the requests; a fixed one always runs its own batch size.
+        int batch = contract.fixedBatch() > 0 ? chunk : to - from;
+        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        try {
+            for (int i = 0; i < contract.inputNames().size(); i++) {
+                int size = contract.inputSize(i);
+                FloatBuffer buffer = slot.input(i, batch * size);
+                for (int r = from; r < to; r++) {
+                    buffer.put(requests.get(r)[i]);
+                }
+                buffer.put(new float[(batch - (to - from)) * size]);
+                buffer.flip();
+                feeds.put(contract.inputNames().get(i), OnnxTensor.createTensor(env, buffer, withBatch(batch, contract.inputShape(i))));
+            }
+            try (OrtSession.Result result = slot.session.run(feeds, Set.of(contract.outputName()))) {
+                FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
+                int size = contract.outputSize();
+                for (int r = from; r < to; r++) {
+                    outputs[r] = new float[size];
+                    out.get(outputs[r]);
+                }
+            }
+        } finally {
+            for (OnnxTensor t : feeds.values()) {
+                t.close();
+            }
+        }
+    }
+
+    private static long[] withBatch(int batch, long[] perSample) {
+        long[] shape = new long[perSample.length + 1];
+        shape[0] = batch;
+        System.arraycopy(perSample, 0, shape, 1, perSample.length);
+        return shape;
+    }
+
+    /** Closes every session; callers must have finished their runs. */
+    @Override
+    public void close() throws OrtException {
+        OrtException first = null;
+        for (Slot slot : slots) {
+            try {
+                slot.session.close();
+            } catch (OrtException e) {
+                first = first == null ? e : first;
+            }
+        }
+        slots.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+}
