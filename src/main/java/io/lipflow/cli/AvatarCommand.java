@@ -1,5 +1,6 @@
 package io.lipflow.cli;
 
+import io.lipflow.output.Mp4Writer;
 import io.lipflow.frames.Avatar;
 import io.lipflow.frames.AvatarException;
 import io.lipflow.frames.AvatarStore;
@@ -113,7 +114,7 @@ public final class AvatarCommand implements Command {
         String extra = "";
         if (video) {
             Path mp4 = dir.resolve("demo.mp4");
-            DemoAvatar.writeVideo(mp4, frames);
+            Mp4Writer.write(mp4, frames, DemoAvatar::frame, null);
             extra += ", video " + mp4;
         }
         if (storeRoot != null) {

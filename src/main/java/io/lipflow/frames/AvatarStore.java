@@ -63,11 +63,19 @@ public final class AvatarStore {
     }
 
     /**
+     * Whether {@code name} is safe as one file or directory name (avatar, speaker and utterance ids):
+     * 1..64 letters, digits, '.', '_', '-', starting with a letter or digit, and no "..".
+     */
+    public static boolean isSafeName(String name) {
+        return name != null && SAFE_ID.matcher(name).matches() && !name.contains("..");
+    }
+
+    /**
      * Returns {@code id} if it is a safe directory name: 1..64 characters from letters, digits, '.', '_',
      * '-', starting with a letter or digit, and no "..".
      */
     public static String checkId(String id) throws AvatarException {
-        if (id == null || !SAFE_ID.matcher(id).matches() || id.contains("..")) {
+        if (!isSafeName(id)) {
             throw new AvatarException("avatar id '" + id + "' is not allowed: use 1-64 letters, digits, '.', '_' or '-',"
                     + " starting with a letter or digit");
         }

@@ -13,11 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.bytedeco.ffmpeg.global.avcodec;
-import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.javacv.FFmpegFrameRecorder;
-import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Point;
 import org.bytedeco.opencv.opencv_core.Scalar;
@@ -53,28 +49,39 @@ public final class DemoAvatar {
         return new double[] {WIDTH / 2.0 + 14 * Math.sin(phase), HEIGHT / 2.0 + 6 * Math.sin(2 * phase)};
     }
 
-    /** Draws frame {@code j}. */
-    @SuppressWarnings("try") // the PointerScope frees every Mat, Size and buffer made inside it
+    /** Draws frame {@code j} of the default look. */
     public static BgrImage frame(int j) {
+        return frame(j, 0);
+    }
+
+    /**
+     * Draws frame {@code j} in look {@code style} (0 or 1: other hair, shirt and wall colours), so a demo
+     * can have two avatars that are told apart at a glance.
+     */
+    @SuppressWarnings("try") // the PointerScope frees every Mat, Size and buffer made inside it
+    public static BgrImage frame(int j, int style) {
+        Scalar wall = style == 0 ? bgr(205, 215, 225) : bgr(190, 225, 200);
+        Scalar shirt = style == 0 ? bgr(120, 60, 30) : bgr(40, 110, 150);
+        Scalar hair = style == 0 ? bgr(30, 40, 60) : bgr(40, 90, 150);
         double[] c = headCentre(j);
         int cx = (int) Math.round(c[0]);
         int cy = (int) Math.round(c[1]);
         try (PointerScope scope = new PointerScope()) {
-            Mat img = new Mat(HEIGHT, WIDTH, CV_8UC3, bgr(205, 215, 225));
+            Mat img = new Mat(HEIGHT, WIDTH, CV_8UC3, wall);
             // Asymmetric, saturated background: a wrong channel order or a mirror changes these visibly.
             rectangle(img, new Point(40, 40), new Point(360, 260), bgr(0, 0, 255), FILLED, LINE_AA, 0);
             circle(img, new Point(1080, 200), 120, bgr(255, 0, 0), FILLED, LINE_AA, 0);
             rectangle(img, new Point(60, 560), new Point(420, 660), bgr(0, 200, 0), FILLED, LINE_AA, 0);
             rectangle(img, new Point(900, 600), new Point(1240, 620), bgr(0, 220, 255), FILLED, LINE_AA, 0);
             // Shoulders and neck.
-            ellipse(img, new Point(cx, cy + 360), new Size(300, 150), 0, 180, 360, bgr(120, 60, 30), FILLED, LINE_AA, 0);
+            ellipse(img, new Point(cx, cy + 360), new Size(300, 150), 0, 180, 360, shirt, FILLED, LINE_AA, 0);
             rectangle(img, new Point(cx - 55, cy + 120), new Point(cx + 55, cy + 230), bgr(125, 160, 210), FILLED, LINE_AA, 0);
             // Hair behind the head, then the face: a darker rim and a lighter centre, shaded like a real face
             // so that OpenCV's Haar face detector (dark eye band, light cheeks and nose bridge) finds it.
-            ellipse(img, new Point(cx, cy - 30), new Size(HEAD_A + 12, HEAD_B - 5), 0, 180, 360, bgr(30, 40, 60), FILLED, LINE_AA, 0);
+            ellipse(img, new Point(cx, cy - 30), new Size(HEAD_A + 12, HEAD_B - 5), 0, 180, 360, hair, FILLED, LINE_AA, 0);
             ellipse(img, new Point(cx, cy), new Size(HEAD_A, HEAD_B), 0, 0, 360, bgr(105, 135, 185), FILLED, LINE_AA, 0);
             ellipse(img, new Point(cx, cy + 5), new Size(HEAD_A - 22, HEAD_B - 20), 0, 0, 360, bgr(150, 185, 230), FILLED, LINE_AA, 0);
-            ellipse(img, new Point(cx, cy - HEAD_B + 35), new Size(HEAD_A - 5, 45), 0, 180, 360, bgr(30, 40, 60), FILLED, LINE_AA, 0);
+            ellipse(img, new Point(cx, cy - HEAD_B + 35), new Size(HEAD_A - 5, 45), 0, 180, 360, hair, FILLED, LINE_AA, 0);
             for (int side = -1; side <= 1; side += 2) {
                 int ex = cx + side * 48;
                 int ey = cy - 45;
@@ -145,34 +152,16 @@ public final class DemoAvatar {
      * quality 95) and {@code landmarks/<j>.lms}.
      */
     public static void writeDataset(Path dir, int frames) throws IOException {
+        writeDataset(dir, frames, 0);
+    }
+
+    /** {@link #writeDataset(Path, int)} in look {@code style}. */
+    public static void writeDataset(Path dir, int frames, int style) throws IOException {
         Path images = Files.createDirectories(dir.resolve(SyncTalkLayout.IMAGES));
         Path lms = Files.createDirectories(dir.resolve(SyncTalkLayout.LANDMARKS));
         for (int j = 0; j < frames; j++) {
-            Files.write(images.resolve(j + ".jpg"), FrameEncoder.jpeg(frame(j)));
+            Files.write(images.resolve(j + ".jpg"), FrameEncoder.jpeg(frame(j, style)));
             Files.writeString(lms.resolve(j + ".lms"), Landmarks.format(landmarks(j)), StandardCharsets.US_ASCII);
-        }
-    }
-
-    /**
-     * Writes frames 0..{@code frames-1} as an H.264 mp4 at 25 fps (openh264, 4 Mbit/s), for trying the
-     * video importer.
-     */
-    public static void writeVideo(Path mp4, int frames) throws IOException {
-        FfmpegLog.errorsOnly();
-        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(mp4.toFile(), WIDTH, HEIGHT, 0);
-                OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
-            recorder.setFormat("mp4");
-            recorder.setVideoCodec(avcodec.AV_CODEC_ID_H264);
-            recorder.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
-            recorder.setFrameRate(25);
-            recorder.setVideoBitrate(4_000_000);
-            recorder.start();
-            for (int j = 0; j < frames; j++) {
-                try (Mat mat = frame(j).toMat()) {
-                    recorder.record(converter.convert(mat));
-                }
-            }
-            recorder.stop();
         }
     }
 

@@ -2,6 +2,7 @@ package io.lipflow.job;
 
 import io.lipflow.audio.AudioChunk;
 import io.lipflow.features.MelWindow;
+import io.lipflow.frames.AvatarStore;
 import io.lipflow.features.MelWindowStream;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -99,6 +100,9 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
             return chunk.error;
         }
         String where = "speaker '" + chunk.speaker + "' utterance '" + chunk.utterance + "'";
+        if (!AvatarStore.isSafeName(chunk.speaker) || !AvatarStore.isSafeName(chunk.utterance)) {
+            return where + ": ids must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit";
+        }
         if (chunk.avatar == null || chunk.avatar.isEmpty()) {
             return where + ": no avatar (give one in the record, the manifest or --avatar)";
         }

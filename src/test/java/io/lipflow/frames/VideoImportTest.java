@@ -1,5 +1,6 @@
 package io.lipflow.frames;
 
+import io.lipflow.output.Mp4Writer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,7 +20,7 @@ class VideoImportTest {
     @Test
     void importsTheDrawnFaceFromAnMp4() throws Exception {
         Path mp4 = tmp.resolve("demo.mp4");
-        DemoAvatar.writeVideo(mp4, 12);
+        Mp4Writer.write(mp4, 12, DemoAvatar::frame, null);
         AvatarStore store = new AvatarStore(tmp.resolve("store"));
         Avatar avatar = VideoAvatarImporter.importVideo(mp4, store, "drawn", 10, n -> { });
         assertEquals(10, avatar.frameCount());

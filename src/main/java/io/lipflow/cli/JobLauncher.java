@@ -1,0 +1,124 @@
+package io.lipflow.cli;
+
+import io.lipflow.audio.AudioChunk;
+import io.lipflow.job.AudioSources;
+import io.lipflow.job.DeadLetterLog;
+import io.lipflow.job.FrameAssembly;
+import io.lipflow.job.JobEnvironment;
+import io.lipflow.job.LipFlowJob;
+import io.lipflow.output.FrameFileSink;
+import io.lipflow.output.KafkaFrameSink;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.serialization.SimpleStringEncoder;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.file.sink.FileSink;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Wires a {@link JobSpec}'s sources and sinks around {@link LipFlowJob} and runs it. */
+final class JobLauncher {
+    /** Dead letters go here under the output directory ('_' cannot start a speaker id). */
+    static final String DEAD_LETTER_DIR = "_dead-letters";
+    static final long MAX_WAV_BYTES = 1L << 30;
+
+    private JobLauncher() {}
+
+    /** Adds the whole job to {@code env}. */
+    static void assemble(StreamExecutionEnvironment env, JobSpec spec) {
+        DataStream<AudioChunk> audio = spec.audio != null
+                ? AudioSources.wavFiles(env, spec.audio, spec.routing, spec.watch ? Duration.ofSeconds(1) : null, MAX_WAV_BYTES)
+                : AudioSources.kafka(env, spec.kafkaIn, spec.topic, spec.group, spec.bounded);
+        LipFlowJob.Outputs outputs = LipFlowJob.build(audio, spec.settings);
+        if (spec.out != null) {
+            outputs.frames().sinkTo(new FrameFileSink(spec.out)).name("frame files").uid("frame-files");
+        }
+        if (spec.kafkaOut != null) {
+            outputs.frames().sinkTo(KafkaFrameSink.create(spec.kafkaOut, spec.framesTopic, "lipflow-" + spec.framesTopic))
+                    .name("kafka frames").uid("kafka-frames");
+        }
+        DataStream<String> deadLetters = outputs.deadLetters().map(new DeadLetterLog()).name("dead letters").uid("dead-letters");
+        if (spec.out != null) {
+            deadLetters.sinkTo(FileSink.forRowFormat(new org.apache.flink.core.fs.Path(spec.out.resolve(DEAD_LETTER_DIR).toUri()),
+                    new SimpleStringEncoder<String>()).build()).name("dead-letter files").uid("dead-letter-files");
+        } else {
+            deadLetters.sinkTo(KafkaSink.<String>builder()
+                    .setBootstrapServers(spec.kafkaOut)
+                    .setRecordSerializer(KafkaRecordSerializationSchema.builder()
+                            .setTopic(spec.framesTopic + "-dead-letters")
+                            .setValueSerializationSchema(new org.apache.flink.api.common.serialization.SimpleStringSchema())
+                            .build())
+                    .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                    .setTransactionalIdPrefix("lipflow-dl-" + spec.framesTopic)
+                    .build()).name("dead-letter topic").uid("dead-letter-topic");
+        }
+    }
+
+    /** Runs the job on an embedded Flink with the web UI, printing progress; returns the result. */
+    static JobExecutionResult runLocal(JobSpec spec, String name, PrintStream out) throws Exception {
+        int port = freePort(8081);
+        Path checkpoints = Files.createTempDirectory("lipflow-checkpoints");
+        StreamExecutionEnvironment env = JobEnvironment.local(spec.parallelism, checkpoints,
+                Duration.ofSeconds(spec.checkpointSeconds), port);
+        assemble(env, spec);
+        long start = System.nanoTime();
+        JobClient client = env.executeAsync(name);
+        out.println(name + ": running at parallelism " + spec.parallelism + "; Flink web UI: http://127.0.0.1:" + port);
+        long lastFrames = -1;
+        while (!client.getJobExecutionResult().isDone()) {
+            Thread.sleep(2000);
+            long frames = counter(client, FrameAssembly.ACCUMULATOR);
+            if (frames != lastFrames && frames >= 0) {
+                double seconds = (System.nanoTime() - start) / 1e9;
+                out.printf("%s: %d frames after %.0f s (%.1f frames/s)%n", name, frames, seconds, frames / seconds);
+                lastFrames = frames;
+            }
+        }
+        return client.getJobExecutionResult().get();
+    }
+
+    static long frames(JobExecutionResult result) {
+        return value(result.getAllAccumulatorResults(), FrameAssembly.ACCUMULATOR);
+    }
+
+    static long deadLetters(JobExecutionResult result) {
+        return value(result.getAllAccumulatorResults(), DeadLetterLog.ACCUMULATOR);
+    }
+
+    private static long counter(JobClient client, String name) {
+        try {
+            return value(client.getAccumulators().get(5, TimeUnit.SECONDS), name);
+        } catch (Exception notYet) {
+            return -1; // the job is still starting or already finishing
+        }
+    }
+
+    private static long value(Map<String, Object> accumulators, String name) {
+        Object v = accumulators.get(name);
+        return v instanceof Number n ? n.longValue() : 0;
+    }
+
+    /** The first free loopback port from {@code from}. */
+    private static int freePort(int from) throws IOException {
+        for (int port = from; port < from + 100; port++) {
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException busy) {
+                // try the next one
+            }
+        }
+        throw new IOException("no free port in " + from + ".." + (from + 99));
+    }
+}

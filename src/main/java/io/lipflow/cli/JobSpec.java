@@ -1,0 +1,119 @@
+package io.lipflow.cli;
+
+import io.lipflow.frames.AvatarStore;
+import io.lipflow.job.JobSettings;
+import io.lipflow.job.SpeakerRouting;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A LipFlow job as the command line describes it: input, avatars, models, outputs, tuning. */
+final class JobSpec {
+    static final String USAGE = String.join("\n",
+            "--audio FILE|DIR [--watch] | --kafka HOST:PORT --topic T [--group G] [--bounded]",
+            "--avatar DIR | --avatars STORE [--manifest FILE]     (speaker=avatarId lines)",
+            "--generator ONNX --encoder ONNX",
+            "--out DIR and/or --kafka-out HOST:PORT --frames-topic T",
+            "[--format jpg|png] [--quality Q] [--parallelism N] [--device cpu|cuda[:N]]",
+            "[--batch N] [--batch-delay-ms MS] [--sessions N] [--threads N] [--checkpoint-seconds S]");
+
+    Path audio;
+    boolean watch;
+    String kafkaIn;
+    String topic;
+    String group;
+    boolean bounded;
+    SpeakerRouting routing;
+    final JobSettings settings = new JobSettings();
+    Path out;
+    String kafkaOut;
+    String framesTopic;
+    int parallelism;
+    int checkpointSeconds;
+
+    static JobSpec parse(Args args) throws UserError {
+        JobSpec s = new JobSpec();
+        String audio = args.get("audio", null);
+        s.kafkaIn = args.get("kafka", null);
+        if ((audio == null) == (s.kafkaIn == null)) {
+            throw new UserError("give the audio input: --audio FILE|DIR or --kafka HOST:PORT --topic T");
+        }
+        if (audio != null) {
+            s.audio = existing(Path.of(audio), "--audio");
+            s.watch = args.flag("watch");
+        } else {
+            s.topic = args.require("topic");
+            s.group = args.get("group", "lipflow");
+            s.bounded = args.flag("bounded");
+        }
+        JobSettings js = s.settings;
+        String defaultAvatar = null;
+        if (args.has("avatar")) {
+            Path dir = existing(Path.of(args.require("avatar")), "--avatar").toAbsolutePath().normalize();
+            defaultAvatar = dir.getFileName().toString();
+            if (!AvatarStore.isSafeName(defaultAvatar)) {
+                throw new UserError("--avatar " + dir + ": the directory name is the avatar id and must be 1-64 letters, "
+                        + "digits, '.', '_' or '-'");
+            }
+            js.avatarDirs.put(defaultAvatar, dir.toString());
+        }
+        if (args.has("avatars")) {
+            js.avatarStore = existing(Path.of(args.require("avatars")), "--avatars").toAbsolutePath().normalize().toString();
+        }
+        if (js.avatarDirs.isEmpty() && js.avatarStore == null) {
+            throw new UserError("give the avatars: --avatar DIR (one for every speaker) or --avatars STORE");
+        }
+        if (args.has("manifest")) {
+            Path manifest = existing(Path.of(args.require("manifest")), "--manifest");
+            try {
+                s.routing = SpeakerRouting.fromManifest(manifest, defaultAvatar);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new UserError("--manifest " + manifest + ": " + e.getMessage());
+            }
+        } else {
+            s.routing = new SpeakerRouting(Map.of(), defaultAvatar);
+        }
+        js.generator = existing(Path.of(args.require("generator")), "--generator").toAbsolutePath().toString();
+        js.encoder = existing(Path.of(args.require("encoder")), "--encoder").toAbsolutePath().toString();
+        if (args.has("out")) {
+            s.out = Path.of(args.require("out")).toAbsolutePath().normalize();
+        }
+        s.kafkaOut = args.get("kafka-out", null);
+        if (s.kafkaOut != null) {
+            s.framesTopic = args.require("frames-topic");
+        }
+        if (s.out == null && s.kafkaOut == null) {
+            throw new UserError("give an output: --out DIR and/or --kafka-out HOST:PORT --frames-topic T");
+        }
+        js.format = args.get("format", "jpg");
+        if (!js.format.equals("jpg") && !js.format.equals("png")) {
+            throw new UserError("--format must be jpg or png, got '" + js.format + "'");
+        }
+        js.jpegQuality = range(args, "quality", 95, 1, 100);
+        js.device = args.get("device", "cpu");
+        js.maxBatch = range(args, "batch", js.maxBatch, 1, 256);
+        js.maxBatchDelayMillis = range(args, "batch-delay-ms", js.maxBatchDelayMillis, 0, 10_000);
+        js.sessionsPerSlot = range(args, "sessions", js.sessionsPerSlot, 1, 64);
+        js.intraOpThreads = range(args, "threads", js.intraOpThreads, 1, 256);
+        s.parallelism = range(args, "parallelism", 2, 1, 256);
+        s.checkpointSeconds = range(args, "checkpoint-seconds", 2, 1, 3600);
+        return s;
+    }
+
+    private static Path existing(Path p, String option) throws UserError {
+        if (!Files.exists(p)) {
+            throw new UserError(option + " " + p + ": no such file or directory");
+        }
+        return p;
+    }
+
+    private static int range(Args args, String key, int fallback, int min, int max) throws UserError {
+        int v = args.intValue(key, fallback);
+        if (v < min || v > max) {
+            throw new UserError("--" + key + " must be " + min + ".." + max + ", got " + v);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,55 @@
+package io.lipflow.job;
+
+import io.lipflow.audio.AudioChunk;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.connector.file.src.FileSource;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+import java.time.Duration;
+
+/** The job's audio sources, each a named operator producing {@link AudioChunk}s. */
+public final class AudioSources {
+    /** Audio per chunk read from a WAV file. */
+    public static final double FILE_CHUNK_SECONDS = 1.0;
+
+    private AudioSources() {}
+
+    /**
+     * WAV files: one file, or every file of a directory (sub-directories name speakers), read once or,
+     * with {@code watchInterval} set, watched for new files.
+     */
+    public static DataStream<AudioChunk> wavFiles(StreamExecutionEnvironment env, java.nio.file.Path input,
+                                                  SpeakerRouting routing, Duration watchInterval, long maxBytes) {
+        String root = input.toAbsolutePath().normalize().toString();
+        var builder = FileSource.forBulkFileFormat(new WavFileFormat(root, routing, FILE_CHUNK_SECONDS, maxBytes),
+                new Path(input.toAbsolutePath().toUri()));
+        if (watchInterval != null) {
+            builder.monitorContinuously(watchInterval);
+        }
+        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "wav files").uid("wav-files");
+    }
+
+    /**
+     * A Kafka topic of audio records (key = speaker id, value = the {@link AudioChunk} envelope), read
+     * committed. {@code bounded} stops at the offsets current when the job starts.
+     */
+    public static DataStream<AudioChunk> kafka(StreamExecutionEnvironment env, String bootstrap, String topic,
+                                               String group, boolean bounded) {
+        var builder = KafkaSource.<AudioChunk>builder()
+                .setBootstrapServers(bootstrap)
+                .setTopics(topic)
+                .setGroupId(group)
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new AudioRecordDeserializer())
+                .setProperty("isolation.level", "read_committed");
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "kafka audio").uid("kafka-audio");
+    }
+}

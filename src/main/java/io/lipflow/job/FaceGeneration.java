@@ -1,0 +1,43 @@
+package io.lipflow.job;
+
+import io.lipflow.frames.FaceCrop;
+import io.lipflow.inference.ModelContract;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+
+import java.util.List;
+
+/**
+ * Runs the generator on each frame's face crop and audio input, batched across speakers; results may
+ * complete out of order (the compositor restores each speaker's order). End markers pass through.
+ */
+final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
+    private static final long serialVersionUID = 1L;
+
+    FaceGeneration(JobSettings settings) {
+        super(settings, ModelContract.Kind.GENERATOR, settings.maxBatch);
+    }
+
+    @Override
+    String modelPath() {
+        return settings.generator;
+    }
+
+    @Override
+    public void asyncInvoke(FrameEvent frame, ResultFuture<FrameEvent> result) {
+        if (frame.end) {
+            result.complete(List.of(frame));
+            return;
+        }
+        batcher.submit(FaceCrop.input(frame.crop), frame.audioInput).whenComplete((face, error) -> {
+            if (error != null) {
+                result.completeExceptionally(error);
+            } else {
+                // a new event: the input stays intact, as Flink may checkpoint it while in flight
+                FrameEvent generated = FrameEvent.frame(frame.speaker, frame.avatar, frame.utterance, frame.index,
+                        frame.template, null, frame.crop);
+                generated.face = face;
+                result.complete(List.of(generated));
+            }
+        });
+    }
+}

@@ -1,0 +1,111 @@
+package io.lipflow.job;
+
+import io.lipflow.features.AudioContext;
+import io.lipflow.frames.AvatarException;
+import io.lipflow.frames.PreparedAvatar;
+import io.lipflow.frames.TemplateOrder;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+import java.time.Duration;
+
+/**
+ * Keyed by speaker: turns encoder outputs into frame requests. The audio context (PIPELINE.md §2
+ * steps 4-5) streams in keyed state; the speaker's avatar crops (the preprocessed generator inputs,
+ * one 328x328 crop per template) are cached in keyed state, expiring after an idle hour, so each frame
+ * request carries its template's crop without touching the avatar files. Utterance state is cleared
+ * when the utterance ends. An unknown or broken avatar dead-letters the utterance.
+ */
+public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, FrameEvent> {
+    private static final long serialVersionUID = 1L;
+    static final String STAGE = "audio-context";
+
+    private final JobSettings settings;
+    private transient ValueState<byte[]> context;
+    private transient ValueState<String> refused;
+    private transient ValueState<String> avatar;
+    private transient ValueState<Integer> templates;
+    private transient MapState<Integer, byte[]> crops;
+
+    public FramePlanning(JobSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        context = getRuntimeContext().getState(new ValueStateDescriptor<>("audio-context",
+                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        refused = getRuntimeContext().getState(new ValueStateDescriptor<>("refused-utterance", Types.STRING));
+        StateTtlConfig idle = StateTtlConfig.newBuilder(Duration.ofHours(1)).build();
+        var avatarDesc = new ValueStateDescriptor<>("avatar", Types.STRING);
+        avatarDesc.enableTimeToLive(idle);
+        avatar = getRuntimeContext().getState(avatarDesc);
+        var countDesc = new ValueStateDescriptor<>("templates", Types.INT);
+        countDesc.enableTimeToLive(idle);
+        templates = getRuntimeContext().getState(countDesc);
+        var cropDesc = new MapStateDescriptor<>("avatar-crops", Types.INT, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+        cropDesc.enableTimeToLive(idle);
+        crops = getRuntimeContext().getMapState(cropDesc);
+    }
+
+    @Override
+    public void processElement(FeatureEvent e, Context ctx, Collector<FrameEvent> out) throws Exception {
+        if (e.utterance.equals(refused.value())) {
+            if (e.end) {
+                refused.clear();
+            }
+            return;
+        }
+        try {
+            bindAvatar(e.avatar);
+        } catch (AvatarException bad) {
+            ctx.output(DeadLetter.TAG, new DeadLetter(e.speaker, e.utterance, STAGE, bad.getMessage()));
+            context.clear();
+            if (!e.end) {
+                refused.update(e.utterance);
+            }
+            return;
+        }
+        byte[] state = context.value();
+        AudioContext audio = state == null ? new AudioContext() : AudioContext.restore(state);
+        int count = templates.value();
+        AudioContext.FrameSink emit = (frame, input) -> {
+            int template = TemplateOrder.templateFor(frame, count);
+            try {
+                out.collect(FrameEvent.frame(e.speaker, e.avatar, e.utterance, frame, template, input, crops.get(template)));
+            } catch (Exception stateError) {
+                throw new IllegalStateException(stateError);
+            }
+        };
+        if (e.end) {
+            audio.end(emit);
+            out.collect(FrameEvent.end(e.speaker, e.avatar, e.utterance, audio.nextFrame(), e.audio, e.audioRate));
+            context.clear();
+        } else {
+            audio.add(e.values, emit);
+            context.update(audio.snapshot());
+        }
+    }
+
+    /** Loads the avatar's crops into keyed state unless this speaker already has them. */
+    private void bindAvatar(String id) throws Exception {
+        if (id.equals(avatar.value()) && templates.value() != null) {
+            return;
+        }
+        PreparedAvatar prepared = AvatarCache.get(settings, id);
+        crops.clear();
+        for (int j = 0; j < prepared.templateCount(); j++) {
+            crops.put(j, prepared.template(j).crop());
+        }
+        templates.update(prepared.templateCount());
+        avatar.update(id);
+    }
+}

@@ -1,0 +1,41 @@
+package io.lipflow.job;
+
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The Flink settings LipFlow runs with: RocksDB keyed state with incremental checkpoints, exactly-once
+ * checkpoints at a fixed interval, and object reuse (chained operators hand over records, including
+ * the large tensors, without copying them: no operator mutates a record it has emitted).
+ */
+public final class JobEnvironment {
+    private JobEnvironment() {}
+
+    public static Configuration configuration(Path checkpoints, Duration interval) {
+        Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toAbsolutePath().toUri().toString());
+        conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, interval);
+        conf.set(PipelineOptions.OBJECT_REUSE, true);
+        return conf;
+    }
+
+    /** An embedded MiniCluster with the web UI on 127.0.0.1:{@code restPort}. */
+    public static StreamExecutionEnvironment local(int parallelism, Path checkpoints, Duration interval, int restPort) {
+        Configuration conf = configuration(checkpoints, interval);
+        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.PORT, restPort);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+        env.setParallelism(parallelism);
+        return env;
+    }
+}

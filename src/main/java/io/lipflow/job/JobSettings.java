@@ -1,0 +1,49 @@
+package io.lipflow.job;
+
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Everything the job's operators need to know, fixed when the job is built: where models and avatars
+ * are, how inference batches, and how frames are encoded.
+ */
+public final class JobSettings implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Generator ONNX file (the full UNet, or the mirror). */
+    public String generator;
+    /** Audio encoder ONNX file. */
+    public String encoder;
+    /** Avatar store root: avatar id -> {@code <store>/<id>}. */
+    public String avatarStore;
+    /** Avatars by id outside the store (store avatars or SyncTalk_2D dataset directories). */
+    public Map<String, String> avatarDirs = new HashMap<>();
+    /** "cpu", "cuda" or "cuda:N". */
+    public String device = "cpu";
+    /** ONNX Runtime sessions per task slot, per model. */
+    public int sessionsPerSlot = 1;
+    /** Intra-op threads per session. */
+    public int intraOpThreads = 1;
+    /** Largest generator batch. */
+    public int maxBatch = 8;
+    /** Longest a generator request waits for its batch to fill. */
+    public int maxBatchDelayMillis = 5;
+    /** In-flight requests per async operator instance. */
+    public int asyncCapacity = 64;
+    public int asyncTimeoutSeconds = 300;
+    /** "jpg" or "png". */
+    public String format = "jpg";
+    public int jpegQuality = 95;
+    /** Longest utterance accepted; longer ones are dead-lettered. */
+    public double maxUtteranceSeconds = 600;
+
+    /** Directory of avatar {@code id}. */
+    public String avatarDir(String id) {
+        String dir = avatarDirs.get(id);
+        if (dir != null) {
+            return dir;
+        }
+        return avatarStore == null ? null : avatarStore + "/" + id;
+    }
+}

@@ -1,0 +1,166 @@
+package io.lipflow.output;
+
+import io.lipflow.audio.WavEncoder;
+import org.apache.flink.api.connector.sink2.Committer;
+import org.apache.flink.api.connector.sink2.CommitterInitContext;
+import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.SupportsCommitter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Writes each speaker's frames to {@code OUT/<speaker>/<utterance>/frame_%05d.<fmt>}, and when an
+ * utterance ends {@code OUT/<speaker>/<utterance>.wav} and {@code OUT/<speaker>/<utterance>.mp4}
+ * (the frames at 25 fps with the audio), exactly once under checkpoints: the writer writes hidden
+ * {@code .pending} files under deterministic names, and only a completed checkpoint's committer renames
+ * them into place and muxes the MP4. A replay after a failure rewrites the same pending files, and a
+ * repeated commit finds its work done, so no frame is lost or duplicated.
+ */
+public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<FrameFileSink.Committable> {
+    private static final long serialVersionUID = 1L;
+
+    private final String root;
+
+    public FrameFileSink(Path root) {
+        this.root = root.toAbsolutePath().toString();
+    }
+
+    @Override
+    public SinkWriter<VideoFrame> createWriter(WriterInitContext context) {
+        return new Writer(Path.of(root));
+    }
+
+    @Override
+    public org.apache.flink.api.connector.sink2.Committer<Committable> createCommitter(CommitterInitContext context) {
+        return new FileCommitter();
+    }
+
+    @Override
+    public SimpleVersionedSerializer<Committable> getCommittableSerializer() {
+        return new CommittableSerializer();
+    }
+
+    /** What a checkpoint's commit must do: move a pending file into place, or mux an utterance's MP4. */
+    public record Committable(boolean mux, String pending, String target, int frameCount, String format) {}
+
+    private static final class Writer implements CommittingSinkWriter<VideoFrame, Committable> {
+        private final Path root;
+        private final List<Committable> pending = new ArrayList<>();
+
+        Writer(Path root) {
+            this.root = root;
+        }
+
+        @Override
+        public void write(VideoFrame f, Context context) throws IOException {
+            Path speakerDir = root.resolve(f.speaker);
+            if (f.end) {
+                Path wav = speakerDir.resolve(f.utterance + ".wav");
+                pending.add(writePending(wav, WavEncoder.pcm16(f.audio, f.audioRate)));
+                Path mp4 = speakerDir.resolve(f.utterance + ".mp4");
+                pending.add(new Committable(true, speakerDir.resolve(f.utterance).toString(), mp4.toString(), f.index, f.format));
+            } else {
+                Path target = speakerDir.resolve(f.utterance).resolve(VideoFrame.fileName(f.index, f.format));
+                pending.add(writePending(target, f.image));
+            }
+        }
+
+        private static Committable writePending(Path target, byte[] bytes) throws IOException {
+            Files.createDirectories(target.getParent());
+            Path p = pendingPath(target);
+            Files.write(p, bytes);
+            return new Committable(false, p.toString(), target.toString(), 0, null);
+        }
+
+        @Override
+        public Collection<Committable> prepareCommit() {
+            List<Committable> out = new ArrayList<>(pending);
+            pending.clear();
+            return out;
+        }
+
+        @Override
+        public void flush(boolean endOfInput) {}
+
+        @Override
+        public void close() {}
+    }
+
+    static Path pendingPath(Path target) {
+        return target.resolveSibling("." + target.getFileName() + ".pending");
+    }
+
+    private static final class FileCommitter implements Committer<Committable> {
+        @Override
+        public void commit(Collection<CommitRequest<Committable>> requests) throws IOException {
+            List<CommitRequest<Committable>> ordered = new ArrayList<>(requests);
+            // files first: an MP4 is muxed from frames and audio committed in the same round or before
+            ordered.sort(Comparator.comparing(r -> r.getCommittable().mux()));
+            for (CommitRequest<Committable> r : ordered) {
+                Committable c = r.getCommittable();
+                if (c.mux()) {
+                    Path mp4 = Path.of(c.target());
+                    Path wav = Path.of(c.pending() + ".wav");
+                    Path tmp = pendingPath(mp4);
+                    Mp4Writer.writeUtterance(Path.of(c.pending()), c.frameCount(), c.format(), wav, tmp);
+                    Files.move(tmp, mp4, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } else if (Files.exists(Path.of(c.pending()))) {
+                    Files.move(Path.of(c.pending()), Path.of(c.target()), StandardCopyOption.REPLACE_EXISTING,
+                            StandardCopyOption.ATOMIC_MOVE);
+                } else if (!Files.exists(Path.of(c.target()))) {
+                    r.signalFailedWithKnownReason(new IOException("pending file vanished: " + c.pending()));
+                }
+            }
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    private static final class CommittableSerializer implements SimpleVersionedSerializer<Committable> {
+        @Override
+        public int getVersion() {
+            return 1;
+        }
+
+        @Override
+        public byte[] serialize(Committable c) throws IOException {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                out.writeBoolean(c.mux());
+                out.writeUTF(c.pending());
+                out.writeUTF(c.target());
+                out.writeInt(c.frameCount());
+                out.writeUTF(c.format() == null ? "" : c.format());
+            }
+            return bytes.toByteArray();
+        }
+
+        @Override
+        public Committable deserialize(int version, byte[] serialized) throws IOException {
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
+                boolean mux = in.readBoolean();
+                String pending = in.readUTF();
+                String target = in.readUTF();
+                int count = in.readInt();
+                String format = in.readUTF();
+                return new Committable(mux, pending, target, count, format.isEmpty() ? null : format);
+            }
+        }
+    }
+}
