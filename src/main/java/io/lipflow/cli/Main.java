@@ -11,6 +11,7 @@ public final class Main {
     /** The commands, in the order {@code help} lists them. */
     static List<Command> commands() {
         return List.of(
+                new DemoCommand(),
                 new RunCommand(),
                 new MelCommand(),
                 new ModelsCommand(),
