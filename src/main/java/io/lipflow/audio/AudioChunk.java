@@ -13,7 +13,7 @@ import java.util.Objects;
  * <p>On Kafka the record key is the speaker id and the value is the binary envelope of
  * {@link #toKafkaValue()} (documented in the README): magic {@code LFA1}, flags (bit 0 = end of
  * utterance), sample format (1 = PCM s16le, 3 = float32le), channels, sample rate, sequence number,
- * avatar id, utterance id, then interleaved PCM.
+ * avatar id (may be empty: the job's speaker manifest then decides), utterance id, then interleaved PCM.
  */
 public class AudioChunk {
     public static final int MAGIC = 0x3141464C; // "LFA1" little-endian
@@ -75,8 +75,8 @@ public class AudioChunk {
         int channels = Short.toUnsignedInt(b.getShort());
         long rate = Integer.toUnsignedLong(b.getInt());
         long seq = b.getLong();
-        String avatar = id(b, "avatar id", source);
-        String utterance = id(b, "utterance id", source);
+        String avatar = id(b, "avatar id", true, source);
+        String utterance = id(b, "utterance id", false, source);
         if (format != FORMAT_S16 && format != FORMAT_F32) {
             throw new AudioFormatException(source + ": unsupported sample format " + format + " (1 = s16le, 3 = float32le)");
         }
@@ -108,12 +108,12 @@ public class AudioChunk {
         return new AudioChunk(speaker, avatar, utterance, seq, (int) rate, mono, last);
     }
 
-    private static String id(ByteBuffer b, String what, String source) throws AudioFormatException {
+    private static String id(ByteBuffer b, String what, boolean mayBeEmpty, String source) throws AudioFormatException {
         if (b.remaining() < 2) {
             throw new AudioFormatException(source + ": value truncated before the " + what);
         }
         int n = Short.toUnsignedInt(b.getShort());
-        if (n == 0 || n > MAX_ID || n > b.remaining()) {
+        if ((n == 0 && !mayBeEmpty) || n > MAX_ID || n > b.remaining()) {
             throw new AudioFormatException(source + ": bad " + what + " length " + n);
         }
         byte[] bytes = new byte[n];

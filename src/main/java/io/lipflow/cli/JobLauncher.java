@@ -10,10 +10,7 @@ import io.lipflow.output.FrameFileSink;
 import io.lipflow.output.KafkaFrameSink;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.file.sink.FileSink;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
-import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -40,7 +37,7 @@ final class JobLauncher {
     static void assemble(StreamExecutionEnvironment env, JobSpec spec) {
         DataStream<AudioChunk> audio = spec.audio != null
                 ? AudioSources.wavFiles(env, spec.audio, spec.routing, spec.watch ? Duration.ofSeconds(1) : null, MAX_WAV_BYTES)
-                : AudioSources.kafka(env, spec.kafkaIn, spec.topic, spec.group, spec.bounded);
+                : AudioSources.kafka(env, spec.kafkaIn, spec.topic, spec.group, spec.bounded, spec.routing);
         LipFlowJob.Outputs outputs = LipFlowJob.build(audio, spec.settings);
         if (spec.out != null) {
             outputs.frames().sinkTo(new FrameFileSink(spec.out)).name("frame files").uid("frame-files");
@@ -54,15 +51,8 @@ final class JobLauncher {
             deadLetters.sinkTo(FileSink.forRowFormat(new org.apache.flink.core.fs.Path(spec.out.resolve(DEAD_LETTER_DIR).toUri()),
                     new SimpleStringEncoder<String>()).build()).name("dead-letter files").uid("dead-letter-files");
         } else {
-            deadLetters.sinkTo(KafkaSink.<String>builder()
-                    .setBootstrapServers(spec.kafkaOut)
-                    .setRecordSerializer(KafkaRecordSerializationSchema.builder()
-                            .setTopic(spec.framesTopic + "-dead-letters")
-                            .setValueSerializationSchema(new org.apache.flink.api.common.serialization.SimpleStringSchema())
-                            .build())
-                    .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                    .setTransactionalIdPrefix("lipflow-dl-" + spec.framesTopic)
-                    .build()).name("dead-letter topic").uid("dead-letter-topic");
+            deadLetters.sinkTo(KafkaFrameSink.lines(spec.kafkaOut, spec.framesTopic + "-dead-letters",
+                    "lipflow-dl-" + spec.framesTopic)).name("dead-letter topic").uid("dead-letter-topic");
         }
     }
 

@@ -13,6 +13,7 @@ public final class Main {
         return List.of(
                 new DemoCommand(),
                 new RunCommand(),
+                new ProduceCommand(),
                 new MelCommand(),
                 new ModelsCommand(),
                 new AvatarCommand(),

@@ -36,16 +36,17 @@ public final class AudioSources {
 
     /**
      * A Kafka topic of audio records (key = speaker id, value = the {@link AudioChunk} envelope), read
-     * committed. {@code bounded} stops at the offsets current when the job starts.
+     * committed; records without an avatar id get the speaker's from {@code routing}. {@code bounded}
+     * stops at the offsets current when the job starts.
      */
     public static DataStream<AudioChunk> kafka(StreamExecutionEnvironment env, String bootstrap, String topic,
-                                               String group, boolean bounded) {
+                                               String group, boolean bounded, SpeakerRouting routing) {
         var builder = KafkaSource.<AudioChunk>builder()
                 .setBootstrapServers(bootstrap)
                 .setTopics(topic)
                 .setGroupId(group)
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new AudioRecordDeserializer())
+                .setDeserializer(new AudioRecordDeserializer(routing))
                 .setProperty("isolation.level", "read_committed");
         if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());

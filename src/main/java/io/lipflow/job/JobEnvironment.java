@@ -5,6 +5,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.HeartbeatManagerOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -13,7 +14,7 @@ import java.time.Duration;
 
 /**
  * The Flink settings LipFlow runs with: RocksDB keyed state with incremental checkpoints, exactly-once
- * checkpoints at a fixed interval, and object reuse (chained operators hand over records, including
+ * checkpoints at a fixed interval, up to five restarts, and object reuse (chained operators hand over records, including
  * the large tensors, without copying them: no operator mutates a record it has emitted).
  */
 public final class JobEnvironment {
@@ -26,6 +27,10 @@ public final class JobEnvironment {
         conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, interval);
         conf.set(PipelineOptions.OBJECT_REUSE, true);
+        // recover from a few failures, but fail with the cause instead of retrying a broken job forever
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
         return conf;
     }
 

@@ -1,24 +1,41 @@
 package io.lipflow.output;
 
+import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 
-/** Frames to a Kafka topic, exactly once (transactions committed with each checkpoint). */
+/** The job's Kafka sinks, exactly once (transactions committed with each checkpoint). */
 public final class KafkaFrameSink {
     private KafkaFrameSink() {}
 
     /**
+     * Frames to {@code topic} ({@link FrameRecordSerializer}).
+     *
      * @param transactionalIdPrefix unique per job writing to the same cluster
      */
     public static KafkaSink<VideoFrame> create(String bootstrap, String topic, String transactionalIdPrefix) {
-        return KafkaSink.<VideoFrame>builder()
+        return exactlyOnce(bootstrap, new FrameRecordSerializer(topic), transactionalIdPrefix);
+    }
+
+    /** Text lines (dead letters) to {@code topic}. */
+    public static KafkaSink<String> lines(String bootstrap, String topic, String transactionalIdPrefix) {
+        return exactlyOnce(bootstrap, KafkaRecordSerializationSchema.builder().setTopic(topic)
+                .setValueSerializationSchema(new SimpleStringSchema()).build(), transactionalIdPrefix);
+    }
+
+    private static <T> KafkaSink<T> exactlyOnce(String bootstrap, KafkaRecordSerializationSchema<T> serializer,
+                                                String transactionalIdPrefix) {
+        return KafkaSink.<T>builder()
                 .setBootstrapServers(bootstrap)
-                .setRecordSerializer(new FrameRecordSerializer(topic))
+                .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(transactionalIdPrefix)
-                // frames are up to a few hundred KB; transactions must outlive a checkpoint interval
+                // frames are up to a few hundred KB
                 .setProperty("max.request.size", "20971520")
-                .setProperty("transaction.timeout.ms", "600000")
+                // must outlive a checkpoint interval plus a restart, and stay within the broker's
+                // transaction.max.timeout.ms (a larger value makes every producer fail to start)
+                .setProperty("transaction.timeout.ms", "300000")
                 .build();
     }
 }

@@ -1,0 +1,68 @@
+package io.lipflow.job;
+
+import io.lipflow.frames.FaceCrop;
+import io.lipflow.frames.PreparedAvatar;
+import io.lipflow.output.VideoFrame;
+import io.lipflow.testing.TestAssets;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The in-order emitter: frames whose inference finished out of order leave in sequence. */
+class FrameAssemblyTest {
+
+    @Test
+    void releasesFramesStrictlyInSequenceAndClearsStateAtTheEnd() throws Exception {
+        JobSettings settings = new JobSettings();
+        settings.avatarDirs.put("av", TestAssets.avatar("av", 4, 0).toString());
+        PreparedAvatar avatar = AvatarCache.get(settings, "av");
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new FrameAssembly(settings)),
+                (FrameEvent e) -> e.speaker, Types.STRING);
+        h.open();
+
+        int frames = 12;
+        List<FrameEvent> events = new ArrayList<>();
+        for (String speaker : List.of("s1", "s2")) {
+            for (int i = 0; i < frames; i++) {
+                int template = io.lipflow.frames.TemplateOrder.templateFor(i, avatar.templateCount());
+                byte[] crop = avatar.template(template).crop();
+                FrameEvent e = FrameEvent.frame(speaker, "av", "u", i, template, null, crop);
+                e.face = Arrays.copyOf(FaceCrop.input(crop), FaceCrop.OUTPUT_SIZE); // what the mirror model returns
+                events.add(e);
+            }
+            events.add(FrameEvent.end(speaker, "av", "u", frames, new float[] {0.5f}, 16000));
+        }
+        Collections.shuffle(events, new Random(3)); // inference completes in any order, end markers included
+        for (FrameEvent e : events) {
+            h.processElement(new StreamRecord<>(e));
+        }
+
+        List<VideoFrame> out = h.extractOutputValues();
+        for (String speaker : List.of("s1", "s2")) {
+            List<VideoFrame> mine = out.stream().filter(f -> f.speaker.equals(speaker)).toList();
+            assertEquals(frames + 1, mine.size());
+            for (int i = 0; i < frames; i++) {
+                assertEquals(i, mine.get(i).index, speaker + " frame order");
+                assertTrue(!mine.get(i).end);
+            }
+            VideoFrame end = mine.get(frames);
+            assertTrue(end.end, "the end marker comes after every frame");
+            assertEquals(frames, end.index);
+            assertArrayEquals(new float[] {0.5f}, end.audio);
+        }
+        assertEquals(0, h.numKeyedStateEntries(), "the speakers' state is cleared once their utterances end");
+        h.close();
+    }
+}
