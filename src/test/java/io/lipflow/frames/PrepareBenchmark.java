@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Measures preparing one frame's generator input from the template JPEG against loading it from the
- * prepared-template cache, and the same for the whole per-frame image work (input, composite, JPEG
- * encode). Run by hand (not part of the test suite):
+ * Measures preparing one frame's generator input from the template JPEG against the job's cached path
+ * (the 328 crop from keyed state, the decoded template from the shared avatar cache), and the same for
+ * the whole per-frame image work (input, composite, JPEG encode). Run by hand (not part of the test suite):
  *
  * <pre>mvn -q -o dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
  * java -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) io.lipflow.frames.PrepareBenchmark [noisy]</pre>
@@ -23,7 +23,6 @@ public final class PrepareBenchmark {
         int n = 20;
         byte[][] jpegs = new byte[n][];
         CropBox[] boxes = new CropBox[n];
-        byte[][] cached = new byte[n][];
         PreparedTemplate[] heap = new PreparedTemplate[n];
         for (int j = 0; j < n; j++) {
             BgrImage frame = DemoAvatar.frame(j);
@@ -36,25 +35,23 @@ public final class PrepareBenchmark {
             jpegs[j] = FrameEncoder.jpeg(frame);
             boxes[j] = CropBox.fromLandmarks(DemoAvatar.landmarks(j));
             heap[j] = PreparedTemplate.prepare(FrameEncoder.decode(jpegs[j]), boxes[j]);
-            cached[j] = heap[j].toBytes();
         }
         float[] input = new float[FaceCrop.INPUT_SIZE];
         float[] output = TestImages.mirror(FaceCrop.input(heap[0].crop()));
-        System.out.printf(Locale.ROOT, "template JPEG %d KB, serialized prepared template %d KB%n",
-                jpegs[0].length / 1024, cached[0].length / 1024);
+        System.out.printf(Locale.ROOT, "template JPEG %d KB, cached crop %d KB%n",
+                jpegs[0].length / 1024, heap[0].crop().length / 1024);
         report("input from JPEG (decode, crop, resize, tensor)", n, j -> {
             FaceCrop.writeInput(FaceCrop.crop(FrameEncoder.decode(jpegs[j]), boxes[j]), input, 0);
         });
-        report("input from cached bytes (deserialize, tensor)", n, j -> PreparedTemplate.fromBytes(cached[j]).writeInput(input, 0));
-        report("input from prepared template on the heap (tensor)", n, j -> heap[j].writeInput(input, 0));
+        report("input from the cached crop (tensor)", n, j -> FaceCrop.writeInput(heap[j].crop().clone(), input, 0));
         report("frame end to end from JPEG (input, composite, encode)", n, j -> {
             BgrImage frame = FrameEncoder.decode(jpegs[j]);
             byte[] crop = FaceCrop.crop(frame, boxes[j]);
             FaceCrop.writeInput(crop, input, 0);
             FrameEncoder.jpeg(Compositor.composite(frame, boxes[j], crop, output, 0));
         });
-        report("frame end to end from cached bytes (input, composite, encode)", n, j -> {
-            PreparedTemplate t = PreparedTemplate.fromBytes(cached[j]);
+        report("frame end to end from the caches (input, composite, encode)", n, j -> {
+            PreparedTemplate t = heap[j];
             t.writeInput(input, 0);
             FrameEncoder.jpeg(t.composite(output, 0));
         });

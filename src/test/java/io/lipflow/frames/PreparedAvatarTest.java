@@ -23,7 +23,7 @@ class PreparedAvatarTest {
         for (int j = 0; j < 3; j++) {
             BgrImage frame = avatar.frame(j);
             byte[] crop = FaceCrop.crop(frame, avatar.box(j));
-            PreparedTemplate cached = PreparedTemplate.fromBytes(prepared.template(j).toBytes());
+            PreparedTemplate cached = prepared.template(j);
             assertEquals(avatar.box(j), cached.box());
             assertEquals(frame, cached.frame());
             float[] fromCache = new float[2 * FaceCrop.INPUT_SIZE];
@@ -44,15 +44,5 @@ class PreparedAvatarTest {
         for (int i = 0; i < expected.length; i++) {
             assertSame(expected[i], avatar.forFrame(i), "frame " + i);
         }
-    }
-
-    @Test
-    void rejectsBytesThatAreNotATemplate() {
-        byte[] good = PreparedTemplate.prepare(TestImages.filled(64, 48, 1, 2, 3), new CropBox(5, 5, 30)).toBytes();
-        assertThrows(IllegalArgumentException.class, () -> PreparedTemplate.fromBytes(new byte[10]));
-        assertThrows(IllegalArgumentException.class, () -> PreparedTemplate.fromBytes(Arrays.copyOf(good, good.length - 1)));
-        byte[] otherVersion = good.clone();
-        otherVersion[7] = 9;
-        assertThrows(IllegalArgumentException.class, () -> PreparedTemplate.fromBytes(otherVersion));
     }
 }
