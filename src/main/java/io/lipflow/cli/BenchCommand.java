@@ -2,37 +2,17 @@ package io.lipflow.cli;
 
 import io.lipflow.features.FrontEndBenchmark;
 import io.lipflow.inference.Device;
-import io.lipflow.inference.ModelContract;
 import io.lipflow.inference.ModelException;
-import io.lipflow.inference.ModelGenerator;
-import io.lipflow.inference.SessionPool;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
- * {@code ./lipflow bench <what>}: throughput measurements. {@code models} times the generator over batch
+ * {@code ./lipflow bench [what]}: throughput measurements. Without a word, the whole pipeline
+ * ({@link PipelineBenchmark}); {@code models} times the generator over batch
  * sizes and session/thread splits of the cores present, and the audio encoder; {@code frontend} times
  * the audio front end.
  */
 final class BenchCommand implements Command {
-    private static final int[] GENERATOR_BATCHES = {1, 2, 4, 8, 16};
-    private static final int[] ENCODER_BATCHES = {1, 16};
-    /** The first two or three runs at a batch size are much slower (memory arena growth, page faults). */
-    private static final int WARM_UP_RUNS = 3;
-
-    /** One measured configuration. */
-    private record Result(int batch, int sessions, int threads, double perSecond) {
-        String describe(String unit) {
-            return String.format("%7.2f %s (batch %d, %d session%s x %d thread%s)", perSecond, unit, batch,
-                    sessions, sessions == 1 ? "" : "s", threads, threads == 1 ? "" : "s");
-        }
-    }
-
     @Override
     public String name() {
         return "bench";
@@ -40,7 +20,8 @@ final class BenchCommand implements Command {
 
     @Override
     public String usage() {
-        return "models [--seconds S] [--models DIR] [--device cpu|cuda[:N]]\n"
+        return "(no word): the whole pipeline against the generator ceiling [--smoke]\n"
+                + "models [--seconds S] [--models DIR] [--device cpu|cuda[:N]]\n"
                 + "  (default: 3 s per measurement, models/ (generated if it holds no models), cpu)\n"
                 + "frontend [--seconds S]   audio front end, x real time per core";
     }
@@ -53,6 +34,15 @@ final class BenchCommand implements Command {
     @Override
     public void run(Args args) throws Exception {
         List<String> what = args.positional();
+        if (what.isEmpty()) {
+            Path home = Path.of(System.getProperty("lipflow.home", ".")).toAbsolutePath().normalize();
+            Path results = home.resolve("bench/results");
+            boolean smoke = args.flag("smoke");
+            args.finish();
+            PipelineBenchmark.run(home, smoke ? PipelineBenchmark.Options.smoke(results) : PipelineBenchmark.Options.full(results),
+                    System.out);
+            return;
+        }
         String target = what.size() == 1 ? what.get(0) : "";
         int seconds = args.intValue("seconds", target.equals("frontend") ? 10 : 3);
         if (seconds < 1) {
@@ -64,7 +54,7 @@ final class BenchCommand implements Command {
             return;
         }
         if (!target.equals("models")) {
-            throw new UserError("say what to bench: bench models | bench frontend");
+            throw new UserError("say what to bench: bench | bench models | bench frontend");
         }
         Path dir = Path.of(args.get("models", "models"));
         Device device;
@@ -74,99 +64,6 @@ final class BenchCommand implements Command {
             throw new UserError(e.getMessage());
         }
         args.finish();
-        benchModels(dir, device, seconds);
-    }
-
-    private static void benchModels(Path dir, Device device, int seconds) throws Exception {
-        ModelGenerator.ensureGenerated(dir, step -> System.out.println("bench: " + step));
-        int cores = Runtime.getRuntime().availableProcessors();
-        System.out.printf("bench models: %s, %d cores, %d s per measurement, models in %s%n", device, cores, seconds, dir);
-        SplittableRandom random = new SplittableRandom(1);
-        float[][] generatorRequest = {uniform(random, 6 * 320 * 320, 1), uniform(random, 32 * 16 * 16, 2)};
-        float[][] encoderRequest = {uniform(random, 80 * 16, 8)};
-        Path generator = dir.resolve(ModelGenerator.GENERATOR_FILE);
-
-        List<Result> results = new ArrayList<>();
-        Result bestBatch = null;
-        for (int batch : GENERATOR_BATCHES) {
-            Result r = measure(generator, ModelContract.Kind.GENERATOR, device, generatorRequest, batch, 1, cores, seconds);
-            System.out.println("generator " + r.describe("frames/s"));
-            results.add(r);
-            bestBatch = bestBatch == null || r.perSecond() > bestBatch.perSecond() ? r : bestBatch;
-        }
-        // Splits of the cores into sessions x threads (and one single-threaded session for scale), at the best batch.
-        for (int sessions = 2; sessions <= cores && !device.isCuda(); sessions *= 2) {
-            if (cores % sessions == 0) {
-                Result r = measure(generator, ModelContract.Kind.GENERATOR, device, generatorRequest, bestBatch.batch(),
-                        sessions, cores / sessions, seconds);
-                System.out.println("generator " + r.describe("frames/s"));
-                results.add(r);
-            }
-        }
-        if (cores > 1 && !device.isCuda()) {
-            Result r = measure(generator, ModelContract.Kind.GENERATOR, device, generatorRequest, bestBatch.batch(), 1, 1, seconds);
-            System.out.println("generator " + r.describe("frames/s"));
-            results.add(r);
-        }
-        Result bestGenerator = results.stream().max((a, b) -> Double.compare(a.perSecond(), b.perSecond())).orElseThrow();
-
-        Result bestEncoder = null;
-        for (int batch : ENCODER_BATCHES) {
-            Result r = measure(dir.resolve(ModelGenerator.ENCODER_FILE), ModelContract.Kind.AUDIO_ENCODER, device,
-                    encoderRequest, batch, 1, cores, seconds);
-            System.out.println("encoder   " + r.describe("windows/s"));
-            bestEncoder = bestEncoder == null || r.perSecond() > bestEncoder.perSecond() ? r : bestEncoder;
-        }
-        System.out.println("best generator:" + bestGenerator.describe("frames/s"));
-        System.out.println("best encoder:  " + bestEncoder.describe("windows/s"));
-    }
-
-    /**
-     * Items per second with {@code sessions} callers each running batches of {@code batch} on its own
-     * session, after at least {@value #WARM_UP_RUNS} warm-up runs per session and half of {@code seconds}; each caller keeps going until {@code seconds} have passed.
-     */
-    private static Result measure(Path model, ModelContract.Kind kind, Device device, float[][] request, int batch,
-            int sessions, int threads, double seconds) throws Exception {
-        List<float[][]> requests = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-            requests.add(request);
-        }
-        ExecutorService callers = Executors.newFixedThreadPool(sessions);
-        try (SessionPool pool = new SessionPool(model, kind, sessions, threads, device)) {
-            long warmUpEnd = System.nanoTime() + (long) (seconds / 2 * 1e9);
-            do {
-                pool.warmUp(batch, WARM_UP_RUNS);
-            } while (System.nanoTime() < warmUpEnd);
-            long start = System.nanoTime();
-            long deadline = start + (long) (seconds * 1e9);
-            List<Future<Integer>> counts = new ArrayList<>();
-            for (int s = 0; s < sessions; s++) {
-                counts.add(callers.submit(() -> {
-                    int runs = 0;
-                    do {
-                        pool.run(requests);
-                        runs++;
-                    } while (System.nanoTime() < deadline);
-                    return runs;
-                }));
-            }
-            long items = 0;
-            for (Future<Integer> f : counts) {
-                items += (long) f.get() * batch;
-            }
-            return new Result(batch, sessions, threads, items / ((System.nanoTime() - start) / 1e9));
-        } catch (ModelException e) {
-            throw new UserError(e.getMessage(), e);
-        } finally {
-            callers.shutdown();
-        }
-    }
-
-    private static float[] uniform(SplittableRandom random, int n, double scale) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) (random.nextDouble() * scale);
-        }
-        return v;
+        ModelBenchmark.run(dir, device, seconds, System.out);
     }
 }

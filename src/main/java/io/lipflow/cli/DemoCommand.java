@@ -90,7 +90,8 @@ final class DemoCommand implements Command {
                 (System.nanoTime() - start) / 1e9, JobLauncher.deadLetters(result), frames);
     }
 
-    private static void ensureAvatar(AvatarStore store, String id, int style) throws Exception {
+    /** Draws and imports demo avatar {@code id} unless the store has it. */
+    static void ensureAvatar(AvatarStore store, String id, int style) throws Exception {
         if (Files.exists(store.dir(id))) {
             return;
         }
@@ -123,7 +124,7 @@ final class DemoCommand implements Command {
         Files.write(file, bytes);
     }
 
-    private static void deleteRecursively(Path dir) throws Exception {
+    static void deleteRecursively(Path dir) throws Exception {
         if (!Files.exists(dir)) {
             return;
         }

@@ -1,0 +1,132 @@
+package io.lipflow.cli;
+
+import io.lipflow.inference.Device;
+import io.lipflow.inference.ModelContract;
+import io.lipflow.inference.ModelException;
+import io.lipflow.inference.ModelGenerator;
+import io.lipflow.inference.SessionPool;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The models' raw throughput: generator frames/s over batch sizes and session x thread splits of the
+ * cores present, and encoder windows/s. The best generator figure is the pipeline's ceiling.
+ */
+final class ModelBenchmark {
+    private static final int[] GENERATOR_BATCHES = {1, 2, 4, 8, 16};
+    private static final int[] ENCODER_BATCHES = {1, 16};
+    /** The first two or three runs at a batch size are much slower (memory arena growth, page faults). */
+    private static final int WARM_UP_RUNS = 3;
+
+    /** One measured configuration. */
+    record Result(int batch, int sessions, int threads, double perSecond) {
+        String describe(String unit) {
+            return String.format("%7.2f %s (batch %d, %d session%s x %d thread%s)", perSecond, unit, batch,
+                    sessions, sessions == 1 ? "" : "s", threads, threads == 1 ? "" : "s");
+        }
+    }
+
+    private ModelBenchmark() {}
+
+    /** Measures and prints the models' throughput; returns the best generator configuration. */
+    static Result run(Path dir, Device device, int seconds, PrintStream out) throws Exception {
+        ModelGenerator.ensureGenerated(dir, step -> out.println("bench: " + step));
+        int cores = Runtime.getRuntime().availableProcessors();
+        out.printf("bench models: %s, %d cores, %d s per measurement, models in %s%n", device, cores, seconds, dir);
+        SplittableRandom random = new SplittableRandom(1);
+        float[][] generatorRequest = {uniform(random, 6 * 320 * 320, 1), uniform(random, 32 * 16 * 16, 2)};
+        float[][] encoderRequest = {uniform(random, 80 * 16, 8)};
+        Path generator = dir.resolve(ModelGenerator.GENERATOR_FILE);
+
+        List<Result> results = new ArrayList<>();
+        Result bestBatch = null;
+        for (int batch : GENERATOR_BATCHES) {
+            Result r = measure(generator, ModelContract.Kind.GENERATOR, device, generatorRequest, batch, 1, cores, seconds);
+            out.println("generator " + r.describe("frames/s"));
+            results.add(r);
+            bestBatch = bestBatch == null || r.perSecond() > bestBatch.perSecond() ? r : bestBatch;
+        }
+        // Splits of the cores into sessions x threads (and one single-threaded session for scale), at the best batch.
+        for (int sessions = 2; sessions <= cores && !device.isCuda(); sessions *= 2) {
+            if (cores % sessions == 0) {
+                Result r = measure(generator, ModelContract.Kind.GENERATOR, device, generatorRequest, bestBatch.batch(),
+                        sessions, cores / sessions, seconds);
+                out.println("generator " + r.describe("frames/s"));
+                results.add(r);
+            }
+        }
+        if (cores > 1 && !device.isCuda()) {
+            Result r = measure(generator, ModelContract.Kind.GENERATOR, device, generatorRequest, bestBatch.batch(), 1, 1, seconds);
+            out.println("generator " + r.describe("frames/s"));
+            results.add(r);
+        }
+        Result bestGenerator = results.stream().max((a, b) -> Double.compare(a.perSecond(), b.perSecond())).orElseThrow();
+
+        Result bestEncoder = null;
+        for (int batch : ENCODER_BATCHES) {
+            Result r = measure(dir.resolve(ModelGenerator.ENCODER_FILE), ModelContract.Kind.AUDIO_ENCODER, device,
+                    encoderRequest, batch, 1, cores, seconds);
+            out.println("encoder   " + r.describe("windows/s"));
+            bestEncoder = bestEncoder == null || r.perSecond() > bestEncoder.perSecond() ? r : bestEncoder;
+        }
+        out.println("best generator:" + bestGenerator.describe("frames/s"));
+        out.println("best encoder:  " + bestEncoder.describe("windows/s"));
+        return bestGenerator;
+    }
+
+    /**
+     * Items per second with {@code sessions} callers each running batches of {@code batch} on its own
+     * session, after at least {@value #WARM_UP_RUNS} warm-up runs per session and half of {@code seconds}; each caller keeps going until {@code seconds} have passed.
+     */
+    private static Result measure(Path model, ModelContract.Kind kind, Device device, float[][] request, int batch,
+            int sessions, int threads, double seconds) throws Exception {
+        List<float[][]> requests = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+            requests.add(request);
+        }
+        ExecutorService callers = Executors.newFixedThreadPool(sessions);
+        try (SessionPool pool = new SessionPool(model, kind, sessions, threads, device)) {
+            long warmUpEnd = System.nanoTime() + (long) (seconds / 2 * 1e9);
+            do {
+                pool.warmUp(batch, WARM_UP_RUNS);
+            } while (System.nanoTime() < warmUpEnd);
+            long start = System.nanoTime();
+            long deadline = start + (long) (seconds * 1e9);
+            List<Future<Integer>> counts = new ArrayList<>();
+            for (int s = 0; s < sessions; s++) {
+                counts.add(callers.submit(() -> {
+                    int runs = 0;
+                    do {
+                        pool.run(requests);
+                        runs++;
+                    } while (System.nanoTime() < deadline);
+                    return runs;
+                }));
+            }
+            long items = 0;
+            for (Future<Integer> f : counts) {
+                items += (long) f.get() * batch;
+            }
+            return new Result(batch, sessions, threads, items / ((System.nanoTime() - start) / 1e9));
+        } catch (ModelException e) {
+            throw new UserError(e.getMessage(), e);
+        } finally {
+            callers.shutdown();
+        }
+    }
+
+    private static float[] uniform(SplittableRandom random, int n, double scale) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (random.nextDouble() * scale);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,577 @@
+package io.lipflow.cli;
+
+import io.lipflow.audio.AudioChunk;
+import io.lipflow.audio.WavEncoder;
+import io.lipflow.features.AudioContext;
+import io.lipflow.features.EncoderWindows;
+import io.lipflow.features.MelSpectrogram;
+import io.lipflow.features.MelWindow;
+import io.lipflow.features.MelWindowStream;
+import io.lipflow.frames.Avatar;
+import io.lipflow.frames.AvatarStore;
+import io.lipflow.frames.Compositor;
+import io.lipflow.frames.FaceCrop;
+import io.lipflow.frames.FrameEncoder;
+import io.lipflow.frames.PreparedAvatar;
+import io.lipflow.frames.PreparedTemplate;
+import io.lipflow.inference.Device;
+import io.lipflow.inference.ModelContract;
+import io.lipflow.inference.ModelGenerator;
+import io.lipflow.inference.SessionPool;
+import io.lipflow.job.AudioSources;
+import io.lipflow.job.JobEnvironment;
+import io.lipflow.job.JobSettings;
+import io.lipflow.job.LipFlowJob;
+import io.lipflow.job.SpeakerRouting;
+import io.lipflow.output.FrameFileSink;
+import io.lipflow.output.Mp4Writer;
+import io.lipflow.output.VideoFrame;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+
+import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code ./lipflow bench}: in one process, (1) the generator's ceiling on this machine, (2) the whole
+ * Flink pipeline with the full UNet on 1, 2, 4 and 8 speakers, (3) the same with the mirror model,
+ * which isolates everything but the generator, and (4) a real-time-paced stream's audio-to-frame
+ * latency. Prints a table and writes JSON and a PNG chart under {@code bench/results/}.
+ */
+final class PipelineBenchmark {
+    /** What to run; the defaults are the full benchmark, {@link #smoke()} a tiny one. */
+    record Options(int[] speakers, double secondsPerSpeaker, int modelSeconds, int latencySpeakers, double latencySeconds,
+                   Path results) {
+        static Options full(Path results) {
+            return new Options(new int[] {1, 2, 4, 8}, 4.0, 3, 4, 8.0, results);
+        }
+
+        static Options smoke(Path results) {
+            return new Options(new int[] {1}, 0.6, 1, 1, 1.0, results);
+        }
+    }
+
+    /**
+     * One whole-pipeline run. Steady figures span the first to the last frame; {@code totalCpuMsPerFrame}
+     * also counts start-up (models, avatar) and the MP4 muxing after the last frame.
+     */
+    record PipelineRun(String model, int speakers, long frames, double wallSeconds, double steadyFps,
+                       double cpuMsPerFrame, double totalCpuMsPerFrame, double cpuUtilisation, long peakHeapMb,
+                       long peakRssMb) {}
+
+    /** Audio-to-frame latency beyond the audio a frame needs, in milliseconds. */
+    record Latency(String model, int speakers, int frames, double p50, double p95, double p99, double max,
+                   double cpuUtilisation) {}
+
+    private PipelineBenchmark() {}
+
+    static void run(Path home, Options o, PrintStream out) throws Exception {
+        Path models = home.resolve("models");
+        ModelGenerator.ensureGenerated(models, step -> out.println("bench: " + step));
+        AvatarStore store = new AvatarStore(home.resolve("avatars"));
+        DemoCommand.ensureAvatar(store, "demo-a", 0);
+        Path avatarDir = store.dir("demo-a");
+        int cores = Runtime.getRuntime().availableProcessors();
+        out.printf("bench: %d cores, %d MB max heap; models in %s, avatar %s%n", cores,
+                Runtime.getRuntime().maxMemory() >> 20, models, avatarDir);
+
+        out.println("bench (1/4): generator ceiling");
+        ModelBenchmark.Result ceiling = ModelBenchmark.run(models, Device.CPU, o.modelSeconds(), out);
+
+        out.println("bench: per-stage CPU time per frame (plain Java, one thread)");
+        Map<String, Double> stages = stageCosts(models, avatarDir, ceiling.perSecond());
+        stages.forEach((k, v) -> out.printf(Locale.ROOT, "  %-22s %7.2f ms/frame%n", k, v));
+
+        List<PipelineRun> runs = new ArrayList<>();
+        Path work = Files.createTempDirectory("lipflow-bench");
+        try {
+            for (String model : List.of("reference", "mirror")) {
+                out.printf("bench (%d/4): whole pipeline, %s model%n", model.equals("reference") ? 2 : 3,
+                        model.equals("reference") ? "full UNet" : "mirror");
+                for (int speakers : o.speakers()) {
+                    PipelineRun r = pipeline(models, avatarDir, ceiling, model, speakers, o.secondsPerSpeaker(), work);
+                    out.printf(Locale.ROOT, "  %-9s %d speakers: %4d frames, %5.1f frames/s steady (%5.1f s wall), "
+                                    + "%5.1f ms CPU/frame steady (%5.1f with start-up and MP4), CPU %3.0f%%, heap %d MB, RSS %d MB%n",
+                            model, speakers, r.frames(), r.steadyFps(), r.wallSeconds(), r.cpuMsPerFrame(),
+                            r.totalCpuMsPerFrame(), 100 * r.cpuUtilisation(), r.peakHeapMb(), r.peakRssMb());
+                    runs.add(r);
+                }
+            }
+            out.println("bench (4/4): real-time-paced streams, audio-to-frame latency");
+            List<Latency> latencies = new ArrayList<>();
+            latencies.add(latency(models, avatarDir, ceiling, "mirror", o.latencySpeakers(), o.latencySeconds(), work));
+            latencies.add(latency(models, avatarDir, ceiling, "reference", 1, o.latencySeconds(), work));
+            for (Latency l : latencies) {
+                out.printf(Locale.ROOT, "  %-9s %d speakers at real time: p50 %.0f ms, p95 %.0f ms, p99 %.0f ms, max %.0f ms"
+                                + " beyond the audio each frame needs (%d frames, CPU %.0f%%)%n",
+                        l.model(), l.speakers(), l.p50(), l.p95(), l.p99(), l.max(), l.frames(), 100 * l.cpuUtilisation());
+            }
+            report(o, ceiling, stages, runs, latencies, out);
+        } finally {
+            DemoCommand.deleteRecursively(work);
+        }
+    }
+
+    /** The per-frame cost of each stage on its own, from the same classes the job runs. */
+    private static Map<String, Double> stageCosts(Path models, Path avatarDir, double generatorFps) throws Exception {
+        float[] speech = speech(4.0, 16000, 1);
+        Map<String, Double> costs = new java.util.LinkedHashMap<>();
+        List<MelWindow> windows = new ArrayList<>();
+        int rounds = 3;
+        long t0 = cpuNanos();
+        for (int r = 0; r < rounds; r++) {
+            windows.clear();
+            MelWindowStream s = new MelWindowStream(16000);
+            MelWindowStream.Sink sink = windows::add;
+            s.accept(speech, sink);
+            s.finish(sink);
+        }
+        int frames = windows.size() + 2;
+        costs.put("mel windows", (cpuNanos() - t0) / 1e6 / rounds / frames);
+        try (SessionPool encoder = new SessionPool(models.resolve(ModelGenerator.ENCODER_FILE),
+                ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU)) {
+            encoder.warmUp(1, 3);
+            List<float[][]> batch = windows.stream().limit(16).map(w -> new float[][] {w.data()}).toList();
+            long start = System.nanoTime();
+            int n = 0;
+            while (System.nanoTime() - start < 1_000_000_000L) {
+                encoder.run(batch);
+                n += batch.size();
+            }
+            // one thread: wall time is CPU time here
+            costs.put("audio encoder", (System.nanoTime() - start) / 1e6 / n);
+        }
+        AudioContext context = new AudioContext();
+        float[] enc = new float[AudioContext.EMBEDDING];
+        t0 = cpuNanos();
+        for (int i = 0; i < 2000; i++) {
+            context.add(enc, (f, in) -> { });
+        }
+        costs.put("audio context", (cpuNanos() - t0) / 1e6 / 2000);
+        costs.put("generator (ceiling)", 1000.0 / generatorFps);
+        PreparedAvatar avatar = PreparedAvatar.prepare(Avatar.open(avatarDir), n -> { });
+        PreparedTemplate t = avatar.template(1);
+        float[] face = Arrays.copyOf(FaceCrop.input(t.crop()), FaceCrop.OUTPUT_SIZE);
+        t0 = cpuNanos();
+        List<byte[]> jpegs = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            FaceCrop.input(avatar.forFrame(i).crop());
+        }
+        costs.put("generator input", (cpuNanos() - t0) / 1e6 / 30);
+        t0 = cpuNanos();
+        List<io.lipflow.frames.BgrImage> composed = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            PreparedTemplate ti = avatar.forFrame(i);
+            composed.add(Compositor.composite(ti.frame(), ti.box(), ti.crop(), face, 0));
+        }
+        costs.put("composite", (cpuNanos() - t0) / 1e6 / 30);
+        t0 = cpuNanos();
+        for (io.lipflow.frames.BgrImage image : composed) {
+            jpegs.add(FrameEncoder.jpeg(image));
+        }
+        costs.put("JPEG encode", (cpuNanos() - t0) / 1e6 / 30);
+        Path mp4 = Files.createTempFile("lipflow-bench", ".mp4");
+        t0 = cpuNanos();
+        Mp4Writer.write(mp4, jpegs.size(), i -> FrameEncoder.decode(jpegs.get(i)), null);
+        costs.put("MP4 (decode + H.264)", (cpuNanos() - t0) / 1e6 / jpegs.size());
+        Files.delete(mp4);
+        return costs;
+    }
+
+    private static JobSettings settings(Path models, Path avatarDir, ModelContract.Kind kind, String model,
+                                        ModelBenchmark.Result ceiling) {
+        JobSettings s = new JobSettings();
+        s.generator = models.resolve(model.equals("mirror") ? ModelGenerator.MIRROR_FILE : ModelGenerator.GENERATOR_FILE).toString();
+        s.encoder = models.resolve(ModelGenerator.ENCODER_FILE).toString();
+        s.avatarDirs.put("demo-a", avatarDir.toString());
+        // the generator runs as the ceiling measured it: one slot holds the best sessions x threads
+        s.sessionsPerSlot = ceiling.sessions();
+        s.intraOpThreads = ceiling.threads();
+        s.maxBatch = Math.max(ceiling.batch(), 4);
+        return s;
+    }
+
+    /** Parallelism that gives the generator the ceiling's configuration: one slot per session pool. */
+    private static int parallelism(String model) {
+        return model.equals("mirror") ? Runtime.getRuntime().availableProcessors() : 1;
+    }
+
+    private static PipelineRun pipeline(Path models, Path avatarDir, ModelBenchmark.Result ceiling, String model,
+                                        int speakers, double seconds, Path work) throws Exception {
+        Path input = work.resolve("in-" + model + "-" + speakers);
+        long expectedFrames = 0;
+        for (int s = 0; s < speakers; s++) {
+            float[] x = speech(seconds, 16000, s + 1);
+            Path wav = input.resolve("s" + s).resolve("u.wav");
+            Files.createDirectories(wav.getParent());
+            Files.write(wav, WavEncoder.pcm16(x, 16000));
+            expectedFrames += EncoderWindows.count(MelSpectrogram.frameCount(x.length)) + 2;
+        }
+        JobSettings settings = settings(models, avatarDir, ModelContract.Kind.GENERATOR, model, ceiling);
+        StreamExecutionEnvironment env = JobEnvironment.local(parallelism(model), work.resolve("checkpoints"), Duration.ofSeconds(2));
+        LipFlowJob.Outputs outputs = LipFlowJob.build(AudioSources.wavFiles(env, input,
+                new SpeakerRouting(Map.of(), "demo-a"), null, 1L << 30), settings);
+        outputs.frames().map(new EmitProbe()).name("probe").sinkTo(new FrameFileSink(work.resolve("out-" + model + "-" + speakers)))
+                .name("frame files");
+        outputs.deadLetters().sinkTo(new DiscardingSink<>()).name("dead letters");
+        EmitProbe.reset();
+        ResourceSampler sampler = new ResourceSampler();
+        long start = System.nanoTime();
+        try {
+            env.execute("bench " + model + " x" + speakers);
+        } finally {
+            sampler.close();
+        }
+        double wall = (System.nanoTime() - start) / 1e9;
+        long frames = EmitProbe.FRAMES.get();
+        if (frames != expectedFrames) {
+            throw new IllegalStateException("bench run lost frames: " + frames + " of " + expectedFrames);
+        }
+        double steadySeconds = (EmitProbe.LAST.get() - EmitProbe.FIRST.get()) / 1e9;
+        double steadyCpuMs = (EmitProbe.CPU_LAST.get() - EmitProbe.CPU_FIRST.get()) / 1e6;
+        return new PipelineRun(model, speakers, frames, wall, (frames - 1) / steadySeconds, steadyCpuMs / (frames - 1),
+                sampler.cpuMillis() / frames, steadyCpuMs / 1000 / steadySeconds / Runtime.getRuntime().availableProcessors(),
+                sampler.peakHeapMb(), sampler.peakRssMb());
+    }
+
+    private static Latency latency(Path models, Path avatarDir, ModelBenchmark.Result ceiling, String model,
+                                   int speakers, double seconds, Path work) throws Exception {
+        int chunkSamples = 640; // 40 ms at 16 kHz, what a live feed sends
+        int chunks = (int) Math.ceil(seconds * 16000 / chunkSamples);
+        JobSettings settings = settings(models, avatarDir, ModelContract.Kind.GENERATOR, model, ceiling);
+        settings.maxBatchDelayMillis = 2;
+        StreamExecutionEnvironment env = JobEnvironment.local(parallelism(model), work.resolve("checkpoints"), Duration.ofSeconds(2));
+        DataStream<AudioChunk> paced = env.fromSequence(0, (long) chunks * speakers - 1).setParallelism(1)
+                .map(new PacedChunks(speakers, chunkSamples, chunks)).setParallelism(1).name("real-time audio")
+                .returns(TypeInformation.of(AudioChunk.class));
+        LipFlowJob.Outputs outputs = LipFlowJob.build(paced, settings);
+        outputs.frames().map(new EmitProbe()).name("probe").sinkTo(new DiscardingSink<>()).name("discard");
+        EmitProbe.reset();
+        PacedChunks.SENT.clear();
+        ResourceSampler sampler = new ResourceSampler();
+        try {
+            env.execute("bench latency " + model);
+        } finally {
+            sampler.close();
+        }
+        double utilisation = sampler.utilisation();
+        long total = (long) chunks * chunkSamples;
+        List<Double> ms = new ArrayList<>();
+        EmitProbe.EMITTED.forEach((key, emitted) -> {
+            String[] parts = key.split("#");
+            int frame = Integer.parseInt(parts[1]);
+            long needed = Math.min(total, 200L * (EncoderWindows.nominalStart(frame + 6) + 15) + 400);
+            Long sent = PacedChunks.SENT.get(parts[0] + "#" + (needed - 1) / chunkSamples);
+            ms.add((emitted - sent) / 1e6);
+        });
+        ms.sort(null);
+        return new Latency(model, speakers, ms.size(), pct(ms, 50), pct(ms, 95), pct(ms, 99), ms.get(ms.size() - 1), utilisation);
+    }
+
+    private static double pct(List<Double> sorted, double p) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100 * sorted.size()) - 1));
+    }
+
+    /** Records when each frame leaves the compositor (one JVM: the embedded cluster). */
+    static final class EmitProbe implements MapFunction<VideoFrame, VideoFrame> {
+        private static final long serialVersionUID = 1L;
+        static final AtomicLong FRAMES = new AtomicLong();
+        static final AtomicLong FIRST = new AtomicLong();
+        static final AtomicLong LAST = new AtomicLong();
+        static final AtomicLong CPU_FIRST = new AtomicLong();
+        static final AtomicLong CPU_LAST = new AtomicLong();
+        static final Map<String, Long> EMITTED = new ConcurrentHashMap<>();
+
+        static void reset() {
+            FRAMES.set(0);
+            FIRST.set(Long.MAX_VALUE);
+            LAST.set(0);
+            EMITTED.clear();
+        }
+
+        @Override
+        public VideoFrame map(VideoFrame f) {
+            if (!f.end) {
+                long now = System.nanoTime();
+                long cpu = cpuNanos();
+                if (FRAMES.getAndIncrement() == 0) {
+                    CPU_FIRST.set(cpu);
+                }
+                CPU_LAST.accumulateAndGet(cpu, Math::max);
+                FIRST.accumulateAndGet(now, Math::min);
+                LAST.accumulateAndGet(now, Math::max);
+                EMITTED.put(f.speaker + "#" + f.index, now);
+            }
+            return f;
+        }
+    }
+
+    /** Chunk n of speaker s leaves at the wall-clock time its 40 ms of audio would have been spoken. */
+    static final class PacedChunks extends RichMapFunction<Long, AudioChunk> {
+        private static final long serialVersionUID = 1L;
+        static final Map<String, Long> SENT = new ConcurrentHashMap<>();
+        private final int speakers;
+        private final int chunkSamples;
+        private final int chunks;
+        private transient float[][] audio;
+        private transient long start;
+
+        PacedChunks(int speakers, int chunkSamples, int chunks) {
+            this.speakers = speakers;
+            this.chunkSamples = chunkSamples;
+            this.chunks = chunks;
+        }
+
+        @Override
+        public AudioChunk map(Long n) throws Exception {
+            if (audio == null) {
+                audio = new float[speakers][];
+                for (int s = 0; s < speakers; s++) {
+                    audio[s] = speech(chunks * chunkSamples / 16000.0, 16000, s + 1);
+                }
+                start = System.nanoTime();
+            }
+            int s = (int) (n % speakers);
+            int seq = (int) (n / speakers);
+            long due = start + (long) ((seq + 1) * chunkSamples * 1e9 / 16000);
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
+            SENT.put("s" + s + "#" + seq, System.nanoTime());
+            float[] samples = Arrays.copyOfRange(audio[s], seq * chunkSamples, (seq + 1) * chunkSamples);
+            return new AudioChunk("s" + s, "demo-a", "live", seq, 16000, samples, seq == chunks - 1);
+        }
+    }
+
+    /** Process CPU time, and peak heap and resident memory sampled every 100 ms. */
+    private static final class ResourceSampler implements AutoCloseable {
+        private final long cpuStart = cpuNanos();
+        private final long wallStart = System.nanoTime();
+        private final Thread thread;
+        private volatile boolean running = true;
+        private long peakHeap;
+        private long peakRss;
+        private long cpuEnd;
+        private long wallEnd;
+
+        ResourceSampler() {
+            thread = new Thread(() -> {
+                while (running) {
+                    peakHeap = Math.max(peakHeap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+                    peakRss = Math.max(peakRss, rssBytes());
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "lipflow-bench-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        double cpuMillis() {
+            return (cpuEnd - cpuStart) / 1e6;
+        }
+
+        double utilisation() {
+            return (cpuEnd - cpuStart) / (double) (wallEnd - wallStart) / Runtime.getRuntime().availableProcessors();
+        }
+
+        long peakHeapMb() {
+            return peakHeap >> 20;
+        }
+
+        long peakRssMb() {
+            return peakRss >> 20;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            cpuEnd = cpuNanos();
+            wallEnd = System.nanoTime();
+            running = false;
+            thread.join();
+        }
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static long rssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (Exception unavailable) {
+            // not Linux: no resident-memory figure
+        }
+        return 0;
+    }
+
+    /** Speech-like test audio: a voiced tone with a syllable envelope. */
+    static float[] speech(double seconds, int rate, long seed) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        float[] x = new float[(int) (seconds * rate)];
+        for (int i = 0; i < x.length; i++) {
+            double t = i / (double) rate;
+            x[i] = (float) (Math.max(0, Math.sin(2 * Math.PI * (2.5 + 0.2 * seed) * t))
+                    * 0.4 * Math.sin(2 * Math.PI * (110 + 15 * seed) * t) + 0.01 * (r.nextDouble() - 0.5));
+        }
+        return x;
+    }
+
+    private static void report(Options o, ModelBenchmark.Result ceiling, Map<String, Double> stages,
+                               List<PipelineRun> runs, List<Latency> latencies, PrintStream out) throws Exception {
+        out.println();
+        out.printf(Locale.ROOT, "%-10s %8s %7s %10s %8s %9s %10s %6s %9s %8s%n", "model", "speakers", "frames", "frames/s",
+                "x ceil", "CPU ms/f", "+MP4 ms/f", "CPU%", "heap MB", "RSS MB");
+        for (PipelineRun r : runs) {
+            out.printf(Locale.ROOT, "%-10s %8d %7d %10.1f %8.2f %9.1f %10.1f %6.0f %9d %8d%n", r.model(), r.speakers(),
+                    r.frames(), r.steadyFps(), r.steadyFps() / ceiling.perSecond(), r.cpuMsPerFrame(),
+                    r.totalCpuMsPerFrame(), 100 * r.cpuUtilisation(), r.peakHeapMb(), r.peakRssMb());
+        }
+        PipelineRun bestUnet = runs.stream().filter(r -> r.model().equals("reference"))
+                .max((a, b) -> Double.compare(a.steadyFps(), b.steadyFps())).orElseThrow();
+        double mirrorCpu = runs.stream().filter(r -> r.model().equals("mirror"))
+                .mapToDouble(PipelineRun::cpuMsPerFrame).min().orElse(Double.NaN);
+        Latency live = latencies.get(0);
+        out.printf(Locale.ROOT, "bench: generator ceiling %.1f frames/s (batch %d, %d x %d threads); full pipeline %.1f"
+                        + " frames/s = %.2fx the ceiling (target >= 0.9); mirror pipeline %.1f ms CPU per frame"
+                        + " (target <= 10); live p99 %.0f ms beyond the look-ahead (target <= 150)%n",
+                ceiling.perSecond(), ceiling.batch(), ceiling.sessions(), ceiling.threads(), bestUnet.steadyFps(),
+                bestUnet.steadyFps() / ceiling.perSecond(), mirrorCpu, live.p99());
+
+        Files.createDirectories(o.results());
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path json = o.results().resolve("bench-" + stamp + ".json");
+        Files.writeString(json, json(ceiling, stages, runs, latencies));
+        Path png = o.results().resolve("bench-" + stamp + ".png");
+        ImageIO.write(chart(ceiling, stages, runs), "png", png.toFile());
+        out.println("bench: wrote " + json + " and " + png);
+    }
+
+    private static String json(ModelBenchmark.Result ceiling, Map<String, Double> stages, List<PipelineRun> runs,
+                               List<Latency> latencies) {
+        StringBuilder b = new StringBuilder("{\n");
+        b.append(String.format(Locale.ROOT, "  \"cores\": %d,%n  \"ceiling\": {\"framesPerSecond\": %.2f, \"batch\": %d, "
+                        + "\"sessions\": %d, \"threads\": %d},%n", Runtime.getRuntime().availableProcessors(),
+                ceiling.perSecond(), ceiling.batch(), ceiling.sessions(), ceiling.threads()));
+        b.append("  \"stageMillisPerFrame\": {");
+        b.append(String.join(", ", stages.entrySet().stream()
+                .map(e -> String.format(Locale.ROOT, "\"%s\": %.3f", e.getKey(), e.getValue())).toList()));
+        b.append("},\n  \"pipeline\": [\n");
+        b.append(String.join(",\n", runs.stream().map(r -> String.format(Locale.ROOT,
+                "    {\"model\": \"%s\", \"speakers\": %d, \"frames\": %d, \"wallSeconds\": %.2f, \"framesPerSecond\": %.2f, "
+                        + "\"ofCeiling\": %.3f, \"cpuMillisPerFrame\": %.2f, \"totalCpuMillisPerFrame\": %.2f, \"cpuUtilisation\": %.3f, "
+                        + "\"peakHeapMb\": %d, \"peakRssMb\": %d}", r.model(), r.speakers(), r.frames(), r.wallSeconds(),
+                r.steadyFps(), r.steadyFps() / ceiling.perSecond(), r.cpuMsPerFrame(), r.totalCpuMsPerFrame(),
+                r.cpuUtilisation(), r.peakHeapMb(), r.peakRssMb())).toList()));
+        b.append("\n  ],\n  \"latency\": [\n");
+        b.append(String.join(",\n", latencies.stream().map(l -> String.format(Locale.ROOT,
+                "    {\"model\": \"%s\", \"speakers\": %d, \"frames\": %d, \"p50Ms\": %.1f, \"p95Ms\": %.1f, \"p99Ms\": %.1f, "
+                        + "\"maxMs\": %.1f, \"cpuUtilisation\": %.3f}", l.model(), l.speakers(), l.frames(), l.p50(), l.p95(),
+                l.p99(), l.max(), l.cpuUtilisation())).toList()));
+        return b.append("\n  ]\n}\n").toString();
+    }
+
+    /** Left: per-stage time per frame; right: frames/s against speakers, with the ceiling. */
+    private static BufferedImage chart(ModelBenchmark.Result ceiling, Map<String, Double> stages, List<PipelineRun> runs) {
+        int w = 1200;
+        int h = 500;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w, h);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        g.drawString("Per-stage time per frame (ms, one thread)", 30, 30);
+        g.drawString("Frames/s against speakers", 660, 30);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        double maxMs = stages.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
+        int y = 60;
+        for (Map.Entry<String, Double> e : stages.entrySet()) {
+            int len = (int) (380 * e.getValue() / maxMs);
+            g.setColor(e.getKey().startsWith("generator (") ? new Color(200, 80, 60) : new Color(70, 120, 190));
+            g.fillRect(190, y, Math.max(1, len), 26);
+            g.setColor(Color.BLACK);
+            g.drawString(e.getKey(), 30, y + 18);
+            g.drawString(String.format(Locale.ROOT, "%.2f", e.getValue()), 195 + len, y + 18);
+            y += 44;
+        }
+        int x0 = 700;
+        int y0 = 440;
+        int pw = 460;
+        int ph = 360;
+        double maxFps = Math.max(ceiling.perSecond(), runs.stream().mapToDouble(PipelineRun::steadyFps).max().orElse(1)) * 1.15;
+        int maxSpeakers = runs.stream().mapToInt(PipelineRun::speakers).max().orElse(1);
+        g.setColor(Color.BLACK);
+        g.drawLine(x0, y0, x0 + pw, y0);
+        g.drawLine(x0, y0, x0, y0 - ph);
+        for (int i = 0; i <= 4; i++) {
+            double v = maxFps * i / 4;
+            int yy = y0 - (int) (ph * i / 4.0);
+            g.drawString(String.format(Locale.ROOT, "%.0f", v), x0 - 40, yy + 4);
+        }
+        for (int s = 1; s <= maxSpeakers; s++) {
+            g.drawString(Integer.toString(s), x0 + (int) (pw * (s - 0.5) / maxSpeakers), y0 + 18);
+        }
+        g.drawString("speakers", x0 + pw / 2 - 20, y0 + 36);
+        int cy = y0 - (int) (ph * ceiling.perSecond() / maxFps);
+        g.setColor(new Color(200, 80, 60));
+        g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 6}, 0));
+        g.drawLine(x0, cy, x0 + pw, cy);
+        g.drawString("generator ceiling", x0 + pw - 110, cy - 6);
+        g.setStroke(new BasicStroke(2.5f));
+        for (String model : List.of("reference", "mirror")) {
+            g.setColor(model.equals("reference") ? new Color(200, 80, 60) : new Color(70, 120, 190));
+            int[] prev = null;
+            for (PipelineRun r : runs) {
+                if (!r.model().equals(model)) {
+                    continue;
+                }
+                int px = x0 + (int) (pw * (r.speakers() - 0.5) / maxSpeakers);
+                int py = y0 - (int) (ph * r.steadyFps() / maxFps);
+                g.fillOval(px - 4, py - 4, 8, 8);
+                if (prev != null) {
+                    g.drawLine(prev[0], prev[1], px, py);
+                }
+                prev = new int[] {px, py};
+            }
+        }
+        g.setColor(new Color(200, 80, 60));
+        g.drawString("full UNet pipeline", x0 + 10, y0 - ph - 8);
+        g.setColor(new Color(70, 120, 190));
+        g.drawString("mirror pipeline", x0 + 150, y0 - ph - 8);
+        g.dispose();
+        return img;
+    }
+}

@@ -1,0 +1,44 @@
+package io.lipflow.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The benchmark on a tiny input: every part runs, and the table, JSON and chart come out. */
+class PipelineBenchmarkSmokeTest {
+    @TempDir
+    Path home;
+
+    @Test
+    void smokeRunWritesTableJsonAndChart() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Path results = home.resolve("bench/results");
+        PipelineBenchmark.run(home, PipelineBenchmark.Options.smoke(results), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("best generator:"), out);
+        assertTrue(out.contains("full pipeline") && out.contains("x the ceiling"), out);
+        assertTrue(out.matches("(?s).*mirror\\s+1\\s+14\\s.*"), "the mirror run's frame count (N + 2 for 0.6 s): " + out);
+        List<Path> files;
+        try (Stream<Path> s = Files.list(results)) {
+            files = s.sorted().toList();
+        }
+        assertEquals(2, files.size(), files.toString());
+        String json = Files.readString(files.get(0));
+        for (String key : List.of("\"ceiling\"", "\"stageMillisPerFrame\"", "\"pipeline\"", "\"latency\"", "\"p99Ms\"",
+                "\"peakRssMb\"", "\"cpuUtilisation\"", "\"model\": \"reference\"", "\"model\": \"mirror\"")) {
+            assertTrue(json.contains(key), key + " in " + json);
+        }
+        byte[] png = Files.readAllBytes(files.get(1));
+        assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG chart");
+    }
+}
