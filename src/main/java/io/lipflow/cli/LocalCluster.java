@@ -129,7 +129,7 @@ final class LocalCluster {
             return Optional.empty();
         }
         Properties p = load(file);
-        boolean alive = processes(p).stream().anyMatch(ProcessHandle::isAlive);
+        boolean alive = processes(dir, p).stream().anyMatch(ProcessHandle::isAlive);
         return alive ? Optional.of(new LocalCluster(dir, p.getProperty("rest"))) : Optional.empty();
     }
 
@@ -139,7 +139,7 @@ final class LocalCluster {
         if (!Files.exists(file)) {
             return 0;
         }
-        List<ProcessHandle> alive = processes(load(file)).stream().filter(ProcessHandle::isAlive).toList();
+        List<ProcessHandle> alive = processes(dir, load(file)).stream().filter(ProcessHandle::isAlive).toList();
         alive.forEach(ProcessHandle::destroy);
         for (ProcessHandle h : alive) {
             try {
@@ -191,6 +191,7 @@ final class LocalCluster {
         Path log = dir.resolve("log");
         List<String> cmd = new ArrayList<>();
         cmd.add(java());
+        cmd.add(marker(dir)); // first, as Linux shows other processes only the first 4 KB of a command line
         cmd.addAll(Arrays.asList(memoryFlags.split("\\s+")));
         cmd.addAll(moduleFlags());
         cmd.add("-Dlog.file=" + log.resolve(name + ".log"));
@@ -218,12 +219,17 @@ final class LocalCluster {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static List<ProcessHandle> processes(Properties p) {
+    /** A system property that marks this cluster's JVMs. */
+    private static String marker(Path dir) {
+        return "-Dlipflow.cluster=" + dir.toAbsolutePath();
+    }
+
+    private static List<ProcessHandle> processes(Path dir, Properties p) {
         List<ProcessHandle> list = new ArrayList<>();
         for (String key : List.of("jobmanager.pid", "taskmanager.pid")) {
             // only our JVMs: a pid may have been reused since
             ProcessHandle.of(Long.parseLong(p.getProperty(key, "-1")))
-                    .filter(h -> h.info().commandLine().map(c -> c.contains(JOBMANAGER) || c.contains(TASKMANAGER)).orElse(false))
+                    .filter(h -> h.info().commandLine().map(c -> c.contains(marker(dir) + " ")).orElse(false))
                     .ifPresent(list::add);
         }
         return list;
