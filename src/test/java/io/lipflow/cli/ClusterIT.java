@@ -1,0 +1,132 @@
+package io.lipflow.cli;
+
+import io.lipflow.audio.PcmAudio;
+import io.lipflow.audio.WavDecoder;
+import io.lipflow.audio.WavEncoder;
+import io.lipflow.frames.Avatar;
+import io.lipflow.frames.PreparedAvatar;
+import io.lipflow.inference.Device;
+import io.lipflow.job.WholeFilePipeline;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The cluster deployment end to end: a standalone session cluster (JobManager and TaskManager JVMs),
+ * the shaded job jar uploaded and run through the REST API, a multi-speaker file job to completion
+ * with frames identical to {@link WholeFilePipeline}'s, and the custom metrics read through the REST
+ * API while it runs. Runs in {@code mvn verify} after the jar is built.
+ */
+class ClusterIT {
+    /** The metrics checked, as the REST API names them after the operator: name to plausible [min, max]. */
+    private static final Map<String, double[]> PLAUSIBLE = new LinkedHashMap<>();
+
+    static {
+        PLAUSIBLE.put("frames", new double[] {1, 1e6});
+        PLAUSIBLE.put("framesPerSecond", new double[] {0.01, 1e4});
+        PLAUSIBLE.put("melLatencyMicros_mean", new double[] {1, 1e6});
+        PLAUSIBLE.put("encoderLatencyMicros_p50", new double[] {10, 3e7});
+        PLAUSIBLE.put("generatorLatencyMicros_p50", new double[] {10, 3e7});
+        PLAUSIBLE.put("compositeLatencyMicros_p50", new double[] {10, 1e6});
+        PLAUSIBLE.put("encodeLatencyMicros_p50", new double[] {10, 1e6});
+        PLAUSIBLE.put("audioToFrameLatencyMillis_p50", new double[] {0, 6e4});
+        PLAUSIBLE.put("encoderBatchSizeMean", new double[] {1, 32});
+        PLAUSIBLE.put("generatorBatchSizeMean", new double[] {1, 8});
+        PLAUSIBLE.put("encoderSessionsInUse", new double[] {0, 2});
+        PLAUSIBLE.put("generatorSessionWaitMillis", new double[] {0, 6e5});
+        PLAUSIBLE.put("backlogFrames", new double[] {0, 1e4});
+        PLAUSIBLE.put("deadLetters", new double[] {1, 1});
+    }
+
+    @Test
+    void runsAMultiSpeakerFileJobOnAStandaloneClusterAndReportsMetrics(@TempDir Path tmp) throws Exception {
+        String jar = System.getProperty("lipflow.job.jar");
+        String classpath = System.getProperty("lipflow.cluster.classpath");
+        assertNotNull(classpath, "run with mvn verify (failsafe passes the cluster classpath)");
+
+        Path models = tmp.resolve("models");
+        Path avatar = tmp.resolve("avatars/demo-a");
+        assertEquals(0, CliRunner.run("models", "--out", models.toString()).exitCode());
+        assertEquals(0, CliRunner.run("avatar", "demo", "--out", avatar.toString(), "--frames", "12").exitCode());
+        PcmAudio speech = WavDecoder.read(Path.of("src/main/resources/demo/speech.wav"));
+        Path in = tmp.resolve("in");
+        Map<String, float[]> utterances = new HashMap<>();
+        utterances.put("anna/hello", speech.samples());
+        utterances.put("anna/again", Arrays.copyOf(speech.samples(), speech.sampleRate()));
+        utterances.put("bob/hi", Arrays.copyOfRange(speech.samples(), speech.sampleRate() / 2, speech.samples().length));
+        utterances.put("carl/short", Arrays.copyOf(speech.samples(), speech.sampleRate() * 23 / 10));
+        for (Map.Entry<String, float[]> u : utterances.entrySet()) {
+            Path wav = in.resolve(u.getKey() + ".wav");
+            Files.createDirectories(wav.getParent());
+            Files.write(wav, WavEncoder.pcm16(u.getValue(), speech.sampleRate()));
+        }
+        Files.createDirectories(in.resolve("dora"));
+        Files.writeString(in.resolve("dora/broken.wav"), "not a wav file"); // one dead letter
+        Path out = tmp.resolve("out");
+
+        Path clusterDir = tmp.resolve("cluster");
+        LocalCluster cluster = LocalCluster.start(clusterDir, Path.of("flink-conf/config.yaml"),
+                LocalCluster.clusterClasspath(classpath), 2, System.out);
+        Map<String, double[]> metrics = new HashMap<>();
+        String state;
+        try {
+            ClusterRest rest = cluster.rest();
+            String job = rest.run(rest.upload(Path.of(jar)), ClusterJob.class.getName(), List.of(
+                    "--audio", in.toString(), "--avatar", avatar.toString(), "--name", "cluster-it",
+                    "--generator", models.resolve("mirror_generator.onnx").toString(),
+                    "--encoder", models.resolve("audio_encoder.onnx").toString(),
+                    "--out", out.toString(), "--batch", "8"));
+            long deadline = System.nanoTime() + 150_000_000_000L;
+            do {
+                Thread.sleep(1000);
+                state = rest.state(job);
+                // a finished job's metrics are gone: keep the last values seen while it ran
+                metrics.putAll(rest.operatorMetrics(job, List.copyOf(PLAUSIBLE.keySet())));
+            } while (!Set.of("FINISHED", "FAILED", "CANCELED").contains(state) && System.nanoTime() < deadline);
+        } finally {
+            LocalCluster.stop(clusterDir);
+        }
+        assertEquals("FINISHED", state);
+        assertTrue(LocalCluster.running(clusterDir).isEmpty());
+
+        PreparedAvatar prepared = PreparedAvatar.prepare(Avatar.open(avatar), i -> { });
+        try (WholeFilePipeline reference = new WholeFilePipeline(models.resolve("audio_encoder.onnx"),
+                models.resolve("mirror_generator.onnx"), Device.parse("cpu"))) {
+            for (Map.Entry<String, float[]> u : utterances.entrySet()) {
+                List<byte[]> expected = reference.render(u.getValue(), speech.sampleRate(), prepared, "jpg", 95);
+                Path frames = out.resolve(u.getKey());
+                try (var listing = Files.list(frames)) {
+                    assertEquals(expected.size(), listing.count(), u.getKey());
+                }
+                for (int i = 0; i < expected.size(); i++) {
+                    assertArrayEquals(expected.get(i), Files.readAllBytes(frames.resolve(String.format("frame_%05d.jpg", i))),
+                            u.getKey() + " frame " + i);
+                }
+                assertTrue(Files.size(out.resolve(u.getKey() + ".mp4")) > 0, u.getKey() + ".mp4");
+            }
+        }
+
+        for (Map.Entry<String, double[]> p : PLAUSIBLE.entrySet()) {
+            double[] value = metrics.entrySet().stream().filter(m -> m.getKey().endsWith("." + p.getKey()))
+                    .map(Map.Entry::getValue).findFirst().orElse(null);
+            assertNotNull(value, "metric " + p.getKey() + " not seen; saw " + metrics.keySet());
+            double v = p.getKey().equals("deadLetters") || p.getKey().equals("frames") ? value[3] : value[1]; // sum, max
+            System.out.printf("metric %-32s min %.1f max %.1f avg %.1f sum %.1f%n", p.getKey(), value[0], value[1], value[2], value[3]);
+            assertTrue(v >= p.getValue()[0] && v <= p.getValue()[1],
+                    p.getKey() + " = " + v + ", expected " + p.getValue()[0] + ".." + p.getValue()[1]);
+        }
+    }
+}
