@@ -38,11 +38,11 @@ class ClusterIT {
         PLAUSIBLE.put("frames", new double[] {1, 1e6});
         PLAUSIBLE.put("framesPerSecond", new double[] {0.01, 1e4});
         PLAUSIBLE.put("melLatencyMicros_mean", new double[] {1, 1e6});
-        PLAUSIBLE.put("encoderLatencyMicros_p50", new double[] {10, 3e7});
-        PLAUSIBLE.put("generatorLatencyMicros_p50", new double[] {10, 3e7});
-        PLAUSIBLE.put("compositeLatencyMicros_p50", new double[] {10, 1e6});
-        PLAUSIBLE.put("encodeLatencyMicros_p50", new double[] {10, 1e6});
-        PLAUSIBLE.put("audioToFrameLatencyMillis_p50", new double[] {0, 6e4});
+        PLAUSIBLE.put("encoderLatencyMicros_median", new double[] {10, 3e7});
+        PLAUSIBLE.put("generatorLatencyMicros_median", new double[] {10, 3e7});
+        PLAUSIBLE.put("compositeLatencyMicros_median", new double[] {10, 1e6});
+        PLAUSIBLE.put("encodeLatencyMicros_median", new double[] {10, 1e6});
+        PLAUSIBLE.put("audioToFrameLatencyMillis_median", new double[] {0, 6e4});
         PLAUSIBLE.put("encoderBatchSizeMean", new double[] {1, 32});
         PLAUSIBLE.put("generatorBatchSizeMean", new double[] {1, 8});
         PLAUSIBLE.put("encoderSessionsInUse", new double[] {0, 2});
