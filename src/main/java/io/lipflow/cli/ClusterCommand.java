@@ -62,7 +62,7 @@ final class ClusterCommand implements Command {
     }
 
     private static void submit(Args args, Path home, Path dir) throws Exception {
-        JobSpec.parse(args); // the cluster would report the same mistakes, less readably
+        JobSpec spec = JobSpec.parse(args); // the cluster would report the same mistakes, less readably
         String name = args.get("name", "lipflow");
         boolean detach = args.flag("detach");
         Path jar = Path.of(args.get("jar", home.resolve("target/lipflow-job.jar").toString()));
@@ -84,8 +84,9 @@ final class ClusterCommand implements Command {
             }
         }
         System.out.println("cluster submit: uploading " + jar + " (" + Files.size(jar) / (1 << 20) + " MiB) to " + rest.url());
-        String jobId = rest.run(rest.upload(jar), ClusterJob.class.getName(), programArgs);
-        System.out.println("cluster submit: job " + name + " is " + jobId + "; web UI: " + rest.url() + "/#/job/running/" + jobId + "/overview");
+        int parallelism = args.has("parallelism") ? spec.parallelism : rest.defaultParallelism();
+        String jobId = rest.run(rest.upload(jar), ClusterJob.class.getName(), programArgs, parallelism);
+        System.out.println("cluster submit: job " + name + " is " + jobId + " at parallelism " + parallelism + "; web UI: " + rest.url() + "/#/job/running/" + jobId + "/overview");
         if (detach) {
             System.out.println("lipflow cluster submit: job " + jobId + " submitted (detached)");
             return;

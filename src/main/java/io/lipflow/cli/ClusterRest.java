@@ -56,12 +56,26 @@ final class ClusterRest {
         return file.substring(file.lastIndexOf('/') + 1);
     }
 
-    /** Runs an uploaded jar ({@code POST /jars/{id}/run}); returns the job id. */
-    String run(String jarId, String entryClass, List<String> programArgs) throws IOException, InterruptedException {
-        String request = JSON.writeValueAsString(Map.of("entryClass", entryClass, "programArgsList", programArgs));
+    /**
+     * Runs an uploaded jar ({@code POST /jars/{id}/run}) at {@code parallelism}; returns the job id. (Flink
+     * 2.2.1 runs a jar at parallelism 1 when the request gives none, whatever parallelism.default says.)
+     */
+    String run(String jarId, String entryClass, List<String> programArgs, int parallelism) throws IOException, InterruptedException {
+        String request = JSON.writeValueAsString(Map.of("entryClass", entryClass, "programArgsList", programArgs,
+                "parallelism", parallelism));
         return send(HttpRequest.newBuilder(URI.create(base + "/jars/" + jarId + "/run"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(request))).path("jobid").asText();
+    }
+
+    /** The cluster's parallelism.default (1 when unset). */
+    int defaultParallelism() throws IOException, InterruptedException {
+        for (JsonNode entry : get("/jobmanager/config")) {
+            if (entry.path("key").asText().equals("parallelism.default")) {
+                return entry.path("value").asInt(1);
+            }
+        }
+        return 1;
     }
 
     /** The job's state: RUNNING, FINISHED, FAILED, ... */

@@ -88,7 +88,7 @@ class ClusterIT {
                     "--audio", in.toString(), "--avatar", avatar.toString(), "--name", "cluster-it",
                     "--generator", models.resolve("mirror_generator.onnx").toString(),
                     "--encoder", models.resolve("audio_encoder.onnx").toString(),
-                    "--out", out.toString(), "--batch", "8"));
+                    "--out", out.toString(), "--batch", "8"), 2);
             long deadline = System.nanoTime() + 150_000_000_000L;
             do {
                 Thread.sleep(1000);
