@@ -64,8 +64,13 @@ class ClusterIT {
         PcmAudio speech = WavDecoder.read(Path.of("src/main/resources/demo/speech.wav"));
         Path in = tmp.resolve("in");
         Map<String, float[]> utterances = new HashMap<>();
-        utterances.put("anna/hello", speech.samples());
-        utterances.put("anna/again", Arrays.copyOf(speech.samples(), speech.sampleRate()));
+        // long enough (about 20 s of work) for the 60 s frame rate meter to update (every 5 s) while the job runs
+        float[] thrice = new float[speech.samples().length * 3];
+        for (int k = 0; k < 3; k++) {
+            System.arraycopy(speech.samples(), 0, thrice, k * speech.samples().length, speech.samples().length);
+        }
+        utterances.put("anna/hello", thrice);
+        utterances.put("erin/again", Arrays.copyOf(speech.samples(), speech.sampleRate()));
         utterances.put("bob/hi", Arrays.copyOfRange(speech.samples(), speech.sampleRate() / 2, speech.samples().length));
         utterances.put("carl/short", Arrays.copyOf(speech.samples(), speech.sampleRate() * 23 / 10));
         for (Map.Entry<String, float[]> u : utterances.entrySet()) {
