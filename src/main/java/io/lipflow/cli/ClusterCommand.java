@@ -1,5 +1,8 @@
 package io.lipflow.cli;
 
+import io.lipflow.job.DeadLetterLog;
+import io.lipflow.job.FrameAssembly;
+
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -97,7 +100,7 @@ final class ClusterCommand implements Command {
         while (!Set.of("FINISHED", "FAILED", "CANCELED").contains(state)) {
             Thread.sleep(2000);
             state = rest.state(jobId);
-            long frames = rest.accumulator(jobId, io.lipflow.job.FrameAssembly.ACCUMULATOR);
+            long frames = rest.accumulator(jobId, FrameAssembly.ACCUMULATOR);
             if (frames != lastFrames) {
                 System.out.printf("cluster submit: %s, %d frames after %.0f s%n", state, frames, (System.nanoTime() - start) / 1e9);
                 lastFrames = frames;
@@ -108,9 +111,9 @@ final class ClusterCommand implements Command {
             throw new UserError("job " + jobId + " " + state + (cause.isEmpty() ? "" : ": " + cause));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        long frames = rest.accumulator(jobId, io.lipflow.job.FrameAssembly.ACCUMULATOR);
+        long frames = rest.accumulator(jobId, FrameAssembly.ACCUMULATOR);
         System.out.printf("lipflow cluster submit: job %s FINISHED: %d frames in %.1f s (%.1f frames/s), %d dead letters%n",
-                jobId, frames, seconds, frames / seconds, rest.accumulator(jobId, io.lipflow.job.DeadLetterLog.ACCUMULATOR));
+                jobId, frames, seconds, frames / seconds, rest.accumulator(jobId, DeadLetterLog.ACCUMULATOR));
     }
 
     /** Builds the shaded job jar when it is missing or older than the classes {@code ./lipflow} built. */

@@ -16,6 +16,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 /**
  * A Flink standalone session cluster on this machine without Flink's binary distribution: a JobManager
@@ -119,7 +123,7 @@ final class LocalCluster {
         return Arrays.stream(runtimeClasspath.split(File.pathSeparator))
                 .filter(e -> e.endsWith(".jar"))
                 .filter(e -> JOB_ONLY.stream().noneMatch(Path.of(e).getFileName().toString()::startsWith))
-                .collect(java.util.stream.Collectors.joining(File.pathSeparator));
+                .collect(Collectors.joining(File.pathSeparator));
     }
 
     /** The cluster started from {@code dir}, if its JVMs are still alive. */
@@ -143,8 +147,8 @@ final class LocalCluster {
         alive.forEach(ProcessHandle::destroy);
         for (ProcessHandle h : alive) {
             try {
-                h.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException slow) {
+                h.onExit().get(30, TimeUnit.SECONDS);
+            } catch (TimeoutException | ExecutionException slow) {
                 h.destroyForcibly();
             }
         }
