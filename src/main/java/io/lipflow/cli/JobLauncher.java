@@ -62,6 +62,7 @@ final class JobLauncher {
                             .build())
                     .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                     .setTransactionalIdPrefix("lipflow-dl-" + spec.framesTopic)
+                    .setProperty("transaction.timeout.ms", KafkaFrameSink.TRANSACTION_TIMEOUT_MS)
                     .build()).name("dead-letter topic").uid("dead-letter-topic");
         }
     }

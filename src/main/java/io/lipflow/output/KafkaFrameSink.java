@@ -5,6 +5,12 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 
 /** Frames to a Kafka topic, exactly once (transactions committed with each checkpoint). */
 public final class KafkaFrameSink {
+    /**
+     * Transaction timeout for LipFlow's exactly-once Kafka sinks: longer than a checkpoint interval, and
+     * within a default broker's transaction.max.timeout.ms (15 min; the KafkaSink's own default of 1 h is not).
+     */
+    public static final String TRANSACTION_TIMEOUT_MS = "600000";
+
     private KafkaFrameSink() {}
 
     /**
@@ -18,7 +24,7 @@ public final class KafkaFrameSink {
                 .setTransactionalIdPrefix(transactionalIdPrefix)
                 // frames are up to a few hundred KB; transactions must outlive a checkpoint interval
                 .setProperty("max.request.size", "20971520")
-                .setProperty("transaction.timeout.ms", "600000")
+                .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
                 .build();
     }
 }
