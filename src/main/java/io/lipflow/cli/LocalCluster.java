@@ -100,11 +100,16 @@ final class LocalCluster {
 
         out.println("cluster: starting a JobManager and a TaskManager (" + slots + " slots), logs in " + log);
         List<String> jm = resourceParams(classpath, conf, "GET_JM_RESOURCE_PARAMS");
+        List<String> tm = resourceParams(classpath, conf, "GET_TM_RESOURCE_PARAMS");
         long jmPid = launch(dir, "jobmanager", classpath, jm.get(0), JOBMANAGER,
                 List.of("--configDir", conf.toString(), "--executionMode", "cluster"), jm.get(1));
-        List<String> tm = resourceParams(classpath, conf, "GET_TM_RESOURCE_PARAMS");
-        long tmPid = launch(dir, "taskmanager", classpath, tm.get(0), TASKMANAGER,
-                List.of("--configDir", conf.toString()), tm.get(1));
+        long tmPid;
+        try {
+            tmPid = launch(dir, "taskmanager", classpath, tm.get(0), TASKMANAGER, List.of("--configDir", conf.toString()), tm.get(1));
+        } catch (IOException e) {
+            ProcessHandle.of(jmPid).ifPresent(ProcessHandle::destroy); // no pid file yet: nothing else could stop it
+            throw e;
+        }
 
         LocalCluster cluster = new LocalCluster(dir, "http://127.0.0.1:" + restPort);
         Properties p = new Properties();
