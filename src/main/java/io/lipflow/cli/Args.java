@@ -38,6 +38,11 @@ public final class Args {
         }
     }
 
+    /** All options as given ({@code "true"} for a bare switch), in order. */
+    public Map<String, String> options() {
+        return java.util.Collections.unmodifiableMap(options);
+    }
+
     /** Positional words (sub-command names and the like). */
     public List<String> positional() {
         return positional;

@@ -101,7 +101,7 @@ final class JobLauncher {
     }
 
     /** The first free loopback port from {@code from}. */
-    private static int freePort(int from) throws IOException {
+    static int freePort(int from) throws IOException {
         for (int port = from; port < from + 100; port++) {
             try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
                 return port;

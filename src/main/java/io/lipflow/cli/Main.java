@@ -17,7 +17,8 @@ public final class Main {
                 new MelCommand(),
                 new ModelsCommand(),
                 new AvatarCommand(),
-                new BenchCommand());
+                new BenchCommand(),
+                new ClusterCommand());
     }
 
     private Main() {}

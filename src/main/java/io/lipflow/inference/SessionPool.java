@@ -117,6 +117,11 @@ public final class SessionPool implements AutoCloseable {
         return slots.size();
     }
 
+    /** Sessions running a batch right now. */
+    public int inUse() {
+        return slots.size() - free.size();
+    }
+
     /** Total time callers have waited for a free session. */
     public long waitNanos() {
         return waitNanos.get();

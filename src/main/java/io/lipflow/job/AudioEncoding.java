@@ -10,7 +10,7 @@ final class AudioEncoding extends ModelFunction<FeatureEvent, FeatureEvent> {
     private static final long serialVersionUID = 1L;
 
     AudioEncoding(JobSettings settings) {
-        super(settings, ModelContract.Kind.AUDIO_ENCODER, 32);
+        super(settings, ModelContract.Kind.AUDIO_ENCODER, 32, "encoder");
     }
 
     @Override
@@ -24,7 +24,7 @@ final class AudioEncoding extends ModelFunction<FeatureEvent, FeatureEvent> {
             result.complete(List.of(window));
             return;
         }
-        batcher.submit(window.values).whenComplete((embedding, error) -> {
+        infer(window.values).whenComplete((embedding, error) -> {
             if (error != null) {
                 result.completeExceptionally(error);
             } else {

@@ -14,7 +14,7 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
     private static final long serialVersionUID = 1L;
 
     FaceGeneration(JobSettings settings) {
-        super(settings, ModelContract.Kind.GENERATOR, settings.maxBatch);
+        super(settings, ModelContract.Kind.GENERATOR, settings.maxBatch, "generator");
     }
 
     @Override
@@ -28,7 +28,7 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
             result.complete(List.of(frame));
             return;
         }
-        batcher.submit(FaceCrop.input(frame.crop), frame.audioInput).whenComplete((face, error) -> {
+        infer(FaceCrop.input(frame.crop), frame.audioInput).whenComplete((face, error) -> {
             if (error != null) {
                 result.completeExceptionally(error);
             } else {
@@ -36,6 +36,7 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
                 FrameEvent generated = FrameEvent.frame(frame.speaker, frame.avatar, frame.utterance, frame.index,
                         frame.template, null, frame.crop);
                 generated.face = face;
+                generated.arrivalMillis = frame.arrivalMillis;
                 result.complete(List.of(generated));
             }
         });

@@ -16,6 +16,8 @@ public class FeatureEvent {
     /** End marker only: the whole utterance, mono at {@code audioRate}. */
     public float[] audio;
     public int audioRate;
+    /** When the audio chunk that completed this event reached the mel stage (epoch ms): audio-to-frame latency. */
+    public long arrivalMillis;
 
     public FeatureEvent() {}
 
@@ -39,8 +41,10 @@ public class FeatureEvent {
 
     /** The same event with other values (the encoder's output for a window). */
     public FeatureEvent withValues(float[] newValues) {
-        return end ? end(speaker, avatar, utterance, index, audio, audioRate)
+        FeatureEvent e = end ? end(speaker, avatar, utterance, index, audio, audioRate)
                 : item(speaker, avatar, utterance, index, newValues);
+        e.arrivalMillis = arrivalMillis;
+        return e;
     }
 
     @Override

@@ -14,6 +14,10 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -21,6 +25,9 @@ import org.apache.flink.util.Collector;
  * Keyed by speaker: pastes each generated face into its template frame, encodes it, and emits the
  * speaker's frames strictly in order, holding frames that finished early in keyed state until their
  * predecessors arrive. After the last frame it emits the utterance's end marker and clears the state.
+ * Metrics: {@code frames}, {@code framesPerSecond}, {@code compositeLatencyMicros},
+ * {@code encodeLatencyMicros}, {@code audioToFrameLatencyMillis} (chunk arrival at the mel stage to the
+ * frame's emission) and {@code backlogFrames} (frames of this subtask's speakers waiting for a predecessor).
  */
 public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, VideoFrame> {
     private static final long serialVersionUID = 1L;
@@ -32,7 +39,14 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
     private transient IntCounter emitted;
     private transient ValueState<Integer> next;
     private transient MapState<Integer, byte[]> waiting;
+    private transient MapState<Integer, Long> waitingArrivals;
     private transient ValueState<FrameEvent> end;
+    private transient Counter frames;
+    private transient Histogram compositeLatency;
+    private transient Histogram encodeLatency;
+    private transient Histogram audioToFrame;
+    /** Frames in this subtask's reorder buffers, counted since it (re)started. */
+    private transient int backlog;
 
     public FrameAssembly(JobSettings settings) {
         this.settings = settings;
@@ -45,7 +59,16 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
         next = getRuntimeContext().getState(new ValueStateDescriptor<>("next-frame", Types.INT));
         waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting-frames", Types.INT,
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        waitingArrivals = getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting-arrivals", Types.INT, Types.LONG));
         end = getRuntimeContext().getState(new ValueStateDescriptor<>("end", TypeInformation.of(FrameEvent.class)));
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        frames = metrics.counter("frames");
+        metrics.meter("framesPerSecond", new MeterView(frames));
+        compositeLatency = JobMetrics.histogram(metrics, "compositeLatencyMicros");
+        encodeLatency = JobMetrics.histogram(metrics, "encodeLatencyMicros");
+        audioToFrame = JobMetrics.histogram(metrics, "audioToFrameLatencyMillis");
+        // frames buffered before a restore are not counted, so releasing them must not drive the gauge negative
+        metrics.gauge("backlogFrames", () -> Math.max(0, backlog));
     }
 
     @Override
@@ -57,12 +80,17 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
             byte[] image = encode(composite(e));
             if (e.index != expected) {
                 waiting.put(e.index, image);
+                waitingArrivals.put(e.index, e.arrivalMillis);
+                backlog++;
                 return;
             }
-            emit(e, expected++, image, out);
+            emit(e, expected++, image, e.arrivalMillis, out);
             for (byte[] ready = waiting.get(expected); ready != null; ready = waiting.get(expected)) {
+                long arrived = waitingArrivals.get(expected);
                 waiting.remove(expected);
-                emit(e, expected++, ready, out);
+                waitingArrivals.remove(expected);
+                backlog--;
+                emit(e, expected++, ready, arrived, out);
             }
         }
         FrameEvent last = end.value();
@@ -70,23 +98,32 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
             out.collect(VideoFrame.end(last.speaker, last.utterance, last.index, settings.format, last.audio, last.audioRate));
             next.clear();
             waiting.clear();
+            waitingArrivals.clear();
             end.clear();
         } else {
             next.update(expected);
         }
     }
 
-    private void emit(FrameEvent e, int index, byte[] image, Collector<VideoFrame> out) {
+    private void emit(FrameEvent e, int index, byte[] image, long arrivalMillis, Collector<VideoFrame> out) {
         out.collect(VideoFrame.frame(e.speaker, e.utterance, index, settings.format, image));
         emitted.add(1);
+        frames.inc();
+        audioToFrame.update(System.currentTimeMillis() - arrivalMillis);
     }
 
     private BgrImage composite(FrameEvent e) throws Exception {
+        long start = System.nanoTime();
         PreparedTemplate template = AvatarCache.get(settings, e.avatar).template(e.template);
-        return Compositor.composite(template.frame(), template.box(), e.crop, e.face, 0);
+        BgrImage image = Compositor.composite(template.frame(), template.box(), e.crop, e.face, 0);
+        compositeLatency.update(JobMetrics.micros(start));
+        return image;
     }
 
     private byte[] encode(BgrImage image) {
-        return FrameEncoder.encode(image, settings.format, settings.jpegQuality);
+        long start = System.nanoTime();
+        byte[] encoded = FrameEncoder.encode(image, settings.format, settings.jpegQuality);
+        encodeLatency.update(JobMetrics.micros(start));
+        return encoded;
     }
 }

@@ -21,6 +21,8 @@ public class FrameEvent {
     /** End marker only: the utterance's mono audio at {@code audioRate}. */
     public float[] audio;
     public int audioRate;
+    /** When the audio that completed this frame's input reached the mel stage (epoch ms). */
+    public long arrivalMillis;
 
     public FrameEvent() {}
 

@@ -80,7 +80,9 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
         AudioContext.FrameSink emit = (frame, input) -> {
             int template = TemplateOrder.templateFor(frame, count);
             try {
-                out.collect(FrameEvent.frame(e.speaker, e.avatar, e.utterance, frame, template, input, crops.get(template)));
+                FrameEvent request = FrameEvent.frame(e.speaker, e.avatar, e.utterance, frame, template, input, crops.get(template));
+                request.arrivalMillis = e.arrivalMillis;
+                out.collect(request);
             } catch (Exception stateError) {
                 throw new IllegalStateException(stateError);
             }

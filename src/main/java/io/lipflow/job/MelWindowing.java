@@ -10,6 +10,7 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.metrics.Histogram;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -21,6 +22,8 @@ import java.util.List;
  * (streaming, chunk-size independent), then an end marker carrying the utterance's audio. The stream's
  * state lives in keyed state between chunks and is cleared when the utterance ends. Chunks out of
  * sequence, with a changed sample rate, without an avatar, or over the length cap are dead-lettered.
+ * Metric {@code melLatencyMicros}: time to turn one chunk into windows. Each event carries the arrival
+ * time of the chunk that completed it, for the compositor's audio-to-frame latency.
  */
 public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, FeatureEvent> {
     private static final long serialVersionUID = 1L;
@@ -31,6 +34,9 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
     private transient ValueState<Utterance> utterance;
     private transient ValueState<byte[]> stream;
     private transient ListState<float[]> audio;
+    private transient Histogram melLatency;
+    /** Arrival time of the chunk being processed (epoch ms). */
+    private transient long arrival;
 
     /** What the operator knows about a speaker's open utterance. */
     public static class Utterance {
@@ -53,10 +59,13 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         audio = getRuntimeContext().getListState(new ListStateDescriptor<>("audio",
                 PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+        melLatency = JobMetrics.histogram(getRuntimeContext().getMetricGroup(), "melLatencyMicros");
     }
 
     @Override
     public void processElement(AudioChunk chunk, Context ctx, Collector<FeatureEvent> out) throws Exception {
+        long start = System.nanoTime();
+        arrival = System.currentTimeMillis();
         Utterance u = utterance.value();
         if (u != null && !u.id.equals(chunk.utterance)) {
             // a new utterance while one is open: the open one has ended
@@ -83,7 +92,7 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
             s = MelWindowStream.restore(stream.value());
         }
         Utterance open = u;
-        s.accept(chunk.samples, w -> out.collect(FeatureEvent.item(open.speaker, open.avatar, open.id, w.index(), w.data())));
+        s.accept(chunk.samples, w -> out.collect(windowEvent(open, w)));
         audio.add(chunk.samples);
         u.nextSeq++;
         u.samples += chunk.samples.length;
@@ -93,6 +102,13 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
             utterance.update(u);
             stream.update(s.snapshot());
         }
+        melLatency.update(JobMetrics.micros(start));
+    }
+
+    private FeatureEvent windowEvent(Utterance u, MelWindow w) {
+        FeatureEvent e = FeatureEvent.item(u.speaker, u.avatar, u.id, w.index(), w.data());
+        e.arrivalMillis = arrival;
+        return e;
     }
 
     private String refusal(AudioChunk chunk, Utterance u) {
@@ -126,7 +142,7 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
         s.finish(new MelWindowStream.Sink() {
             @Override
             public void window(MelWindow w) {
-                out.collect(FeatureEvent.item(speaker, u.avatar, u.id, w.index(), w.data()));
+                out.collect(windowEvent(u, w));
             }
 
             @Override
@@ -142,7 +158,9 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
             System.arraycopy(p, 0, all, pos, p.length);
             pos += p.length;
         }
-        out.collect(FeatureEvent.end(speaker, u.avatar, u.id, count[0], all, u.sampleRate));
+        FeatureEvent end = FeatureEvent.end(speaker, u.avatar, u.id, count[0], all, u.sampleRate);
+        end.arrivalMillis = arrival;
+        out.collect(end);
         clear();
     }
 

@@ -5,15 +5,20 @@ import io.lipflow.inference.InferenceBatcher;
 import io.lipflow.inference.ModelContract;
 import io.lipflow.inference.SessionPool;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * An async operator running one ONNX model: each parallel instance (task slot) holds its own
  * {@link SessionPool} and an {@link InferenceBatcher} that batches requests across speakers, both
- * closed with the operator.
+ * closed with the operator. Metrics, prefixed with the stage name ({@code encoder}, {@code generator}):
+ * {@code LatencyMicros} (request to result, batching included), {@code BatchSizeMean},
+ * {@code SessionsInUse} and {@code SessionWaitMillis} (total time batches waited for a free session).
  */
 abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
     private static final long serialVersionUID = 1L;
@@ -21,13 +26,16 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
     protected final JobSettings settings;
     private final ModelContract.Kind kind;
     private final int maxBatch;
+    private final String stage;
     private transient SessionPool pool;
-    protected transient InferenceBatcher batcher;
+    private transient InferenceBatcher batcher;
+    private transient Histogram latency;
 
-    ModelFunction(JobSettings settings, ModelContract.Kind kind, int maxBatch) {
+    ModelFunction(JobSettings settings, ModelContract.Kind kind, int maxBatch, String stage) {
         this.settings = settings;
         this.kind = kind;
         this.maxBatch = maxBatch;
+        this.stage = stage;
     }
 
     /** The model file this operator runs. */
@@ -38,6 +46,17 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
         pool = new SessionPool(Path.of(modelPath()), kind, settings.sessionsPerSlot, settings.intraOpThreads,
                 Device.parse(settings.device));
         batcher = new InferenceBatcher(pool, maxBatch, Duration.ofMillis(settings.maxBatchDelayMillis));
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        latency = JobMetrics.histogram(metrics, stage + "LatencyMicros");
+        metrics.gauge(stage + "BatchSizeMean", () -> batcher.batches() == 0 ? 0.0 : (double) batcher.requests() / batcher.batches());
+        metrics.gauge(stage + "SessionsInUse", pool::inUse);
+        metrics.gauge(stage + "SessionWaitMillis", () -> pool.waitNanos() / 1_000_000);
+    }
+
+    /** Queues one model request with the batcher and records its latency when the result is there. */
+    protected CompletableFuture<float[]> infer(float[]... inputs) {
+        long start = System.nanoTime();
+        return batcher.submit(inputs).whenComplete((result, error) -> latency.update(JobMetrics.micros(start)));
     }
 
     @Override

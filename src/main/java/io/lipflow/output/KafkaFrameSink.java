@@ -7,6 +7,12 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 
 /** The job's Kafka sinks, exactly once (transactions committed with each checkpoint). */
 public final class KafkaFrameSink {
+    /**
+     * Transaction timeout for LipFlow's exactly-once Kafka sinks: longer than a checkpoint interval, and
+     * within a default broker's transaction.max.timeout.ms (15 min; the KafkaSink's own default of 1 h is not).
+     */
+    private static final String TRANSACTION_TIMEOUT_MS = "600000";
+
     private KafkaFrameSink() {}
 
     /**
@@ -33,9 +39,7 @@ public final class KafkaFrameSink {
                 .setTransactionalIdPrefix(transactionalIdPrefix)
                 // frames are up to a few hundred KB
                 .setProperty("max.request.size", "20971520")
-                // must outlive a checkpoint interval plus a restart, and stay within the broker's
-                // transaction.max.timeout.ms (a larger value makes every producer fail to start)
-                .setProperty("transaction.timeout.ms", "300000")
+                .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
                 .build();
     }
 }
