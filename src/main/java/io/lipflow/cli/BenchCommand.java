@@ -23,7 +23,8 @@ final class BenchCommand implements Command {
         return "(no word): the whole pipeline against the generator ceiling [--smoke]\n"
                 + "models [--seconds S] [--models DIR] [--device cpu|cuda[:N]]\n"
                 + "  (default: 3 s per measurement, models/ (generated if it holds no models), cpu)\n"
-                + "frontend [--seconds S]   audio front end, x real time per core";
+                + "frontend [--seconds S]   audio front end, x real time per core\n"
+                + "knobs                    the pipeline with one tuning knob changed at a time";
     }
 
     @Override
@@ -44,6 +45,11 @@ final class BenchCommand implements Command {
             return;
         }
         String target = what.size() == 1 ? what.get(0) : "";
+        if (target.equals("knobs")) {
+            args.finish();
+            PipelineBenchmark.knobs(Path.of(System.getProperty("lipflow.home", ".")).toAbsolutePath().normalize(), System.out);
+            return;
+        }
         int seconds = args.intValue("seconds", target.equals("frontend") ? 10 : 3);
         if (seconds < 1) {
             throw new UserError("--seconds must be positive");
@@ -54,7 +60,7 @@ final class BenchCommand implements Command {
             return;
         }
         if (!target.equals("models")) {
-            throw new UserError("say what to bench: bench | bench models | bench frontend");
+            throw new UserError("say what to bench: bench | bench models | bench frontend | bench knobs");
         }
         Path dir = Path.of(args.get("models", "models"));
         Device device;

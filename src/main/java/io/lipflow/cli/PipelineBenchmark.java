@@ -135,6 +135,52 @@ final class PipelineBenchmark {
         }
     }
 
+    /**
+     * {@code ./lipflow bench knobs}: the pipeline with one knob changed at a time, against a baseline:
+     * the mirror model for everything around the generator, the full UNet for the generator's knobs.
+     */
+    static void knobs(Path home, PrintStream out) throws Exception {
+        Path models = home.resolve("models");
+        ModelGenerator.ensureGenerated(models, step -> out.println("bench: " + step));
+        AvatarStore store = new AvatarStore(home.resolve("avatars"));
+        DemoCommand.ensureAvatar(store, "demo-a", 0);
+        Path avatarDir = store.dir("demo-a");
+        int cores = Runtime.getRuntime().availableProcessors();
+        ModelBenchmark.Result oneSession = new ModelBenchmark.Result(4, 1, cores, 0);
+        Path work = Files.createTempDirectory("lipflow-bench-knobs");
+        try {
+            out.println("bench knobs: mirror model, 4 speakers x 4 s, parallelism " + cores);
+            Map<String, Knob> mirror = new java.util.LinkedHashMap<>();
+            mirror.put("baseline (object reuse, chained, JPEG q95)", (s, e) -> { });
+            mirror.put("object reuse off", (s, e) -> e.getConfig().disableObjectReuse());
+            mirror.put("chaining off (tensors serialised between operators)", (s, e) -> e.disableOperatorChaining());
+            mirror.put("PNG frames", (s, e) -> s.format = "png");
+            mirror.put("JPEG quality 80", (s, e) -> s.jpegQuality = 80);
+            for (var k : mirror.entrySet()) {
+                PipelineRun r = pipeline(settings(models, avatarDir, "mirror", oneSession),
+                        "mirror", cores, k.getValue(), 4, 4.0, work);
+                out.printf(Locale.ROOT, "  %-55s %6.1f frames/s %6.2f ms CPU/frame%n", k.getKey(), r.steadyFps(), r.cpuMsPerFrame());
+            }
+            out.println("bench knobs: full UNet, 2 speakers x 4 s");
+            record Generator(String name, int parallelism, int batch, int delayMs, int sessions, int threads) {}
+            for (Generator g : List.of(
+                    new Generator("parallelism 1, 1 session x " + cores + " threads, batch 4, 5 ms", 1, 4, 5, 1, cores),
+                    new Generator("parallelism 1, 1 session x " + cores + " threads, batch 1", 1, 1, 5, 1, cores),
+                    new Generator("parallelism 1, 1 session x " + cores + " threads, batch 8, 20 ms", 1, 8, 20, 1, cores),
+                    new Generator("parallelism 1, " + cores + " sessions x 1 thread, batch 4", 1, 4, 5, cores, 1),
+                    new Generator("parallelism " + cores + ", 1 session x 1 thread per slot, batch 4", cores, 4, 5, 1, 1))) {
+                JobSettings s = settings(models, avatarDir, "reference",
+                        new ModelBenchmark.Result(g.batch(), g.sessions(), g.threads(), 0));
+                s.maxBatch = g.batch();
+                s.maxBatchDelayMillis = g.delayMs();
+                PipelineRun r = pipeline(s, "reference", g.parallelism(), (x, e) -> { }, 2, 4.0, work);
+                out.printf(Locale.ROOT, "  %-55s %6.1f frames/s %6.1f ms CPU/frame%n", g.name(), r.steadyFps(), r.cpuMsPerFrame());
+            }
+        } finally {
+            DemoCommand.deleteRecursively(work);
+        }
+    }
+
     /** The per-frame cost of each stage on its own, from the same classes the job runs. */
     private static Map<String, Double> stageCosts(Path models, Path avatarDir, double generatorFps) throws Exception {
         float[] speech = speech(4.0, 16000, 1);
@@ -201,7 +247,7 @@ final class PipelineBenchmark {
         return costs;
     }
 
-    private static JobSettings settings(Path models, Path avatarDir, ModelContract.Kind kind, String model,
+    private static JobSettings settings(Path models, Path avatarDir, String model,
                                         ModelBenchmark.Result ceiling) {
         JobSettings s = new JobSettings();
         s.generator = models.resolve(model.equals("mirror") ? ModelGenerator.MIRROR_FILE : ModelGenerator.GENERATOR_FILE).toString();
@@ -219,9 +265,22 @@ final class PipelineBenchmark {
         return model.equals("mirror") ? Runtime.getRuntime().availableProcessors() : 1;
     }
 
+    /** One change to the job's settings or environment, for the knob runs. */
+    interface Knob {
+        void apply(JobSettings settings, StreamExecutionEnvironment env);
+    }
+
     private static PipelineRun pipeline(Path models, Path avatarDir, ModelBenchmark.Result ceiling, String model,
                                         int speakers, double seconds, Path work) throws Exception {
+        return pipeline(settings(models, avatarDir, model, ceiling), model,
+                parallelism(model), (s, e) -> { }, speakers, seconds, work);
+    }
+
+    private static PipelineRun pipeline(JobSettings settings, String model, int parallelism, Knob knob, int speakers,
+                                        double seconds, Path work) throws Exception {
         Path input = work.resolve("in-" + model + "-" + speakers);
+        DemoCommand.deleteRecursively(input);
+        DemoCommand.deleteRecursively(work.resolve("out-" + model + "-" + speakers));
         long expectedFrames = 0;
         for (int s = 0; s < speakers; s++) {
             float[] x = speech(seconds, 16000, s + 1);
@@ -230,8 +289,8 @@ final class PipelineBenchmark {
             Files.write(wav, WavEncoder.pcm16(x, 16000));
             expectedFrames += EncoderWindows.count(MelSpectrogram.frameCount(x.length)) + 2;
         }
-        JobSettings settings = settings(models, avatarDir, ModelContract.Kind.GENERATOR, model, ceiling);
-        StreamExecutionEnvironment env = JobEnvironment.local(parallelism(model), work.resolve("checkpoints"), Duration.ofSeconds(2));
+        StreamExecutionEnvironment env = JobEnvironment.local(parallelism, work.resolve("checkpoints"), Duration.ofSeconds(2));
+        knob.apply(settings, env);
         LipFlowJob.Outputs outputs = LipFlowJob.build(AudioSources.wavFiles(env, input,
                 new SpeakerRouting(Map.of(), "demo-a"), null, 1L << 30), settings);
         outputs.frames().map(new EmitProbe()).name("probe").sinkTo(new FrameFileSink(work.resolve("out-" + model + "-" + speakers)))
@@ -261,7 +320,7 @@ final class PipelineBenchmark {
                                    int speakers, double seconds, Path work) throws Exception {
         int chunkSamples = 640; // 40 ms at 16 kHz, what a live feed sends
         int chunks = (int) Math.ceil(seconds * 16000 / chunkSamples);
-        JobSettings settings = settings(models, avatarDir, ModelContract.Kind.GENERATOR, model, ceiling);
+        JobSettings settings = settings(models, avatarDir, model, ceiling);
         settings.maxBatchDelayMillis = 2;
         StreamExecutionEnvironment env = JobEnvironment.local(parallelism(model), work.resolve("checkpoints"), Duration.ofSeconds(2));
         DataStream<AudioChunk> paced = env.fromSequence(0, (long) chunks * speakers - 1).setParallelism(1)
