@@ -6,6 +6,7 @@ import io.lipflow.inference.ModelContract;
 import io.lipflow.inference.ModelException;
 import io.lipflow.inference.ModelGenerator;
 import io.lipflow.inference.SessionPool;
+import io.lipflow.job.SoakBenchmark;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.concurrent.Future;
 /**
  * {@code ./lipflow bench <what>}: throughput measurements. {@code models} times the generator over batch
  * sizes and session/thread splits of the cores present, and the audio encoder; {@code frontend} times
- * the audio front end.
+ * the audio front end; {@code soak} runs the whole job for minutes and reports memory over time.
  */
 final class BenchCommand implements Command {
     private static final int[] GENERATOR_BATCHES = {1, 2, 4, 8, 16};
@@ -42,7 +43,8 @@ final class BenchCommand implements Command {
     public String usage() {
         return "models [--seconds S] [--models DIR] [--device cpu|cuda[:N]]\n"
                 + "  (default: 3 s per measurement, models/ (generated if it holds no models), cpu)\n"
-                + "frontend [--seconds S]   audio front end, x real time per core";
+                + "frontend [--seconds S]   audio front end, x real time per core\n"
+                + "soak [--speakers N] [--seconds S] [--parallelism P]   whole job, memory over time (default 20 x 120 s, 2)";
     }
 
     @Override
@@ -54,7 +56,7 @@ final class BenchCommand implements Command {
     public void run(Args args) throws Exception {
         List<String> what = args.positional();
         String target = what.size() == 1 ? what.get(0) : "";
-        int seconds = args.intValue("seconds", target.equals("frontend") ? 10 : 3);
+        int seconds = args.intValue("seconds", target.equals("frontend") ? 10 : target.equals("soak") ? 120 : 3);
         if (seconds < 1) {
             throw new UserError("--seconds must be positive");
         }
@@ -63,8 +65,12 @@ final class BenchCommand implements Command {
             FrontEndBenchmark.run(seconds, System.out);
             return;
         }
+        if (target.equals("soak")) {
+            soak(args, seconds);
+            return;
+        }
         if (!target.equals("models")) {
-            throw new UserError("say what to bench: bench models | bench frontend");
+            throw new UserError("say what to bench: bench models | bench frontend | bench soak");
         }
         Path dir = Path.of(args.get("models", "models"));
         Device device;
@@ -75,6 +81,23 @@ final class BenchCommand implements Command {
         }
         args.finish();
         benchModels(dir, device, seconds);
+    }
+
+    private static void soak(Args args, int seconds) throws Exception {
+        int speakers = args.intValue("speakers", 20);
+        int parallelism = args.intValue("parallelism", 2);
+        if (speakers < 1 || parallelism < 1) {
+            throw new UserError("--speakers and --parallelism must be positive");
+        }
+        args.finish();
+        Path work = java.nio.file.Files.createTempDirectory("lipflow-soak");
+        try {
+            if (!SoakBenchmark.run(speakers, seconds, parallelism, 5, work, System.out)) {
+                throw new UserError("soak failed: memory grew or frames were lost (see above)");
+            }
+        } finally {
+            org.apache.flink.util.FileUtils.deleteDirectory(work.toFile());
+        }
     }
 
     private static void benchModels(Path dir, Device device, int seconds) throws Exception {
