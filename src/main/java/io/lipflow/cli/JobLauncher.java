@@ -32,14 +32,14 @@ import java.util.concurrent.TimeUnit;
 final class JobLauncher {
     /** Dead letters go here under the output directory ('_' cannot start a speaker id). */
     static final String DEAD_LETTER_DIR = "_dead-letters";
-    static final long MAX_WAV_BYTES = 1L << 30;
 
     private JobLauncher() {}
 
     /** Adds the whole job to {@code env}. */
     static void assemble(StreamExecutionEnvironment env, JobSpec spec) {
         DataStream<AudioChunk> audio = spec.audio != null
-                ? AudioSources.wavFiles(env, spec.audio, spec.routing, spec.watch ? Duration.ofSeconds(1) : null, MAX_WAV_BYTES)
+                ? AudioSources.wavFiles(env, spec.audio, spec.routing, spec.watch ? Duration.ofSeconds(1) : null,
+                        AudioSources.MAX_WAV_BYTES)
                 : AudioSources.kafka(env, spec.kafkaIn, spec.topic, spec.group, spec.bounded);
         LipFlowJob.Outputs outputs = LipFlowJob.build(audio, spec.settings);
         if (spec.out != null) {

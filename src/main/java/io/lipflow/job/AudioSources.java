@@ -16,6 +16,8 @@ import java.time.Duration;
 public final class AudioSources {
     /** Audio per chunk read from a WAV file. */
     public static final double FILE_CHUNK_SECONDS = 1.0;
+    /** Larger WAV files are refused (dead-lettered) before they are read. */
+    public static final long MAX_WAV_BYTES = 1L << 30;
 
     private AudioSources() {}
 

@@ -20,13 +20,15 @@ import java.util.List;
  * Keyed by speaker: turns each speaker's audio chunks into encoder windows with {@link MelWindowStream}
  * (streaming, chunk-size independent), then an end marker carrying the utterance's audio. The stream's
  * state lives in keyed state between chunks and is cleared when the utterance ends. Chunks out of
- * sequence, with a changed sample rate, without an avatar, or over the length cap are dead-lettered.
+ * sequence, with a changed sample rate, without an avatar, or over the length or buffer cap are
+ * dead-lettered, and so is input the source could not decode.
  */
 public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, FeatureEvent> {
     private static final long serialVersionUID = 1L;
     static final String STAGE = "mel-windows";
 
     private final double maxUtteranceSeconds;
+    private final long maxBufferedBytes;
 
     private transient ValueState<Utterance> utterance;
     private transient ValueState<byte[]> stream;
@@ -42,8 +44,18 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
         public long samples;
     }
 
+    /** With the default cap on buffered audio. */
     public MelWindowing(double maxUtteranceSeconds) {
+        this(maxUtteranceSeconds, new JobSettings().maxBufferedBytes);
+    }
+
+    /**
+     * @param maxUtteranceSeconds longer utterances are refused
+     * @param maxBufferedBytes the most audio (as float samples) one speaker's open utterance may hold in state
+     */
+    public MelWindowing(double maxUtteranceSeconds, long maxBufferedBytes) {
         this.maxUtteranceSeconds = maxUtteranceSeconds;
+        this.maxBufferedBytes = maxBufferedBytes;
     }
 
     @Override
@@ -57,6 +69,11 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
 
     @Override
     public void processElement(AudioChunk chunk, Context ctx, Collector<FeatureEvent> out) throws Exception {
+        if (chunk.error != null) {
+            // undecodable input is no part of the speaker's open utterance, which goes on
+            ctx.output(DeadLetter.TAG, new DeadLetter(chunk.speaker, chunk.utterance, STAGE, chunk.error));
+            return;
+        }
         Utterance u = utterance.value();
         if (u != null && !u.id.equals(chunk.utterance)) {
             // a new utterance while one is open: the open one has ended
@@ -96,9 +113,6 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
     }
 
     private String refusal(AudioChunk chunk, Utterance u) {
-        if (chunk.error != null) {
-            return chunk.error;
-        }
         String where = "speaker '" + chunk.speaker + "' utterance '" + chunk.utterance + "'";
         if (!AvatarStore.isSafeName(chunk.speaker) || !AvatarStore.isSafeName(chunk.utterance)) {
             return where + ": ids must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit";
@@ -116,6 +130,10 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
         long total = (u == null ? 0 : u.samples) + chunk.samples.length;
         if (total > maxUtteranceSeconds * chunk.sampleRate) {
             return where + ": longer than the limit of " + maxUtteranceSeconds + " s";
+        }
+        if (total * Float.BYTES > maxBufferedBytes) {
+            return where + ": " + (total * Float.BYTES >> 20) + " MiB of audio at " + chunk.sampleRate
+                    + " Hz exceeds the limit of " + (maxBufferedBytes >> 20) + " MiB buffered per speaker";
         }
         return null;
     }

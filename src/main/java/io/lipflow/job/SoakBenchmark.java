@@ -77,7 +77,7 @@ public final class SoakBenchmark {
                 JobEnvironment.configuration(work.resolve("checkpoints"), Duration.ofSeconds(5)));
         env.setParallelism(parallelism);
         LipFlowJob.Outputs outputs = LipFlowJob.build(AudioSources.wavFiles(env, work.resolve("audio"),
-                new SpeakerRouting(Map.of(), "soak"), null, Long.MAX_VALUE), settings);
+                new SpeakerRouting(Map.of(), "soak"), null, AudioSources.MAX_WAV_BYTES), settings);
         outputs.frames().sinkTo(new CheckingSink()).name("checking sink");
         outputs.deadLetters().map(new DeadLetterLog()).sinkTo(new DiscardingSink<>());
 
