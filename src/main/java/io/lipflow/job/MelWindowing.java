@@ -10,6 +10,7 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -21,7 +22,8 @@ import java.util.List;
  * (streaming, chunk-size independent), then an end marker carrying the utterance's audio. The stream's
  * state lives in keyed state between chunks and is cleared when the utterance ends. Chunks out of
  * sequence, with a changed sample rate, without an avatar, or over the length or buffer cap are
- * dead-lettered, and so is input the source could not decode.
+ * dead-lettered (the utterance's later chunks are then dropped), and so is input the source could not
+ * decode.
  */
 public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, FeatureEvent> {
     private static final long serialVersionUID = 1L;
@@ -33,6 +35,7 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
     private transient ValueState<Utterance> utterance;
     private transient ValueState<byte[]> stream;
     private transient ListState<float[]> audio;
+    private transient ValueState<String> refused;
 
     /** What the operator knows about a speaker's open utterance. */
     public static class Utterance {
@@ -65,6 +68,7 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         audio = getRuntimeContext().getListState(new ListStateDescriptor<>("audio",
                 PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+        refused = getRuntimeContext().getState(new ValueStateDescriptor<>("refused-utterance", Types.STRING));
     }
 
     @Override
@@ -73,6 +77,17 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
             // undecodable input is no part of the speaker's open utterance, which goes on
             ctx.output(DeadLetter.TAG, new DeadLetter(chunk.speaker, chunk.utterance, STAGE, chunk.error));
             return;
+        }
+        String skip = refused.value();
+        if (skip != null) {
+            if (skip.equals(chunk.utterance)) {
+                // the rest of an utterance already dead-lettered: one dead letter per bad utterance
+                if (chunk.last) {
+                    refused.clear();
+                }
+                return;
+            }
+            refused.clear();
         }
         Utterance u = utterance.value();
         if (u != null && !u.id.equals(chunk.utterance)) {
@@ -84,7 +99,12 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
         if (refusal != null) {
             ctx.output(DeadLetter.TAG, new DeadLetter(chunk.speaker, chunk.utterance, STAGE, refusal));
             if (u != null) {
-                clear(); // the rest of a broken utterance cannot give a correct video
+                // the rest of a broken utterance cannot give a correct video; the operators after drop it too
+                out.collect(FeatureEvent.abandon(u.speaker, u.avatar, u.id, MelWindowStream.restore(stream.value()).windows()));
+                clear();
+            }
+            if (!chunk.last) {
+                refused.update(chunk.utterance);
             }
             return;
         }
@@ -132,8 +152,8 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
             return where + ": longer than the limit of " + maxUtteranceSeconds + " s";
         }
         if (total * Float.BYTES > maxBufferedBytes) {
-            return where + ": " + (total * Float.BYTES >> 20) + " MiB of audio at " + chunk.sampleRate
-                    + " Hz exceeds the limit of " + (maxBufferedBytes >> 20) + " MiB buffered per speaker";
+            return where + ": " + (total * Float.BYTES >> 10) + " KiB of audio at " + chunk.sampleRate
+                    + " Hz exceeds the limit of " + (maxBufferedBytes >> 10) + " KiB buffered per speaker";
         }
         return null;
     }
