@@ -64,6 +64,14 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
             }
             return;
         }
+        if (e.abandoned()) {
+            // no last frames for an utterance refused part way; the compositor learns how many it got
+            byte[] started = context.value();
+            out.collect(FrameEvent.end(e.speaker, e.avatar, e.utterance,
+                    started == null ? 0 : AudioContext.restore(started).nextFrame(), null, 0));
+            context.clear();
+            return;
+        }
         try {
             bindAvatar(e.avatar);
         } catch (AvatarException bad) {
@@ -76,12 +84,6 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
         }
         byte[] state = context.value();
         AudioContext audio = state == null ? new AudioContext() : AudioContext.restore(state);
-        if (e.abandoned()) {
-            // no last frames for an utterance refused part way; the compositor learns how many it got
-            out.collect(FrameEvent.end(e.speaker, e.avatar, e.utterance, audio.nextFrame(), null, 0));
-            context.clear();
-            return;
-        }
         int count = templates.value();
         AudioContext.FrameSink emit = (frame, input) -> {
             int template = TemplateOrder.templateFor(frame, count);
