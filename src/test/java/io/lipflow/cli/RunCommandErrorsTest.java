@@ -94,6 +94,18 @@ class RunCommandErrorsTest {
     }
 
     @Test
+    void missingAvatar() {
+        assertUserError(run("--avatar", tmp.resolve("nobody").toString()), "--avatar " + tmp.resolve("nobody"), "no such file or directory");
+    }
+
+    @Test
+    void manifestWithIdsThatAreNotFileNames() throws Exception {
+        Path manifest = Files.writeString(tmp.resolve("manifest"), "anna=demo\nbob=../../etc\n");
+        assertUserError(run("--manifest", manifest.toString()),
+                "--manifest " + manifest + ": 'bob=../../etc': speaker and avatar ids must be 1-64 letters");
+    }
+
+    @Test
     void limitsOutOfRange() {
         assertUserError(run("--max-utterance-seconds", "0"), "--max-utterance-seconds must be 1..86400, got 0");
         assertUserError(run("--max-buffered-mb", "lots"), "--max-buffered-mb expects an integer, got 'lots'");
