@@ -82,7 +82,7 @@ class RunDeadLettersTest {
                 files.map(p -> p.getFileName().toString()).sorted().forEach(names::add);
             }
             int n = JobFixtures.frameCount(e.getValue().length);
-            assertEquals(n, names.size(), e.getKey());
+            assertEquals(n, names.size(), e.getKey() + ": " + names);
             assertEquals("frame_00000.jpg", names.get(0));
             assertEquals(String.format("frame_%05d.jpg", n - 1), names.get(n - 1));
             assertTrue(Files.size(out.resolve(e.getKey() + ".mp4")) > 0, e.getKey() + ".mp4");
