@@ -49,7 +49,7 @@ final class BenchCommand implements Command {
 
     @Override
     public String summary() {
-        return "measure throughput (generator frames/s, encoder windows/s, front end speed)";
+        return "measure throughput (generator frames/s, encoder windows/s, front end speed) and soak memory";
     }
 
     @Override
