@@ -1,6 +1,7 @@
 package io.lipflow.cli;
 
 import io.lipflow.audio.AudioChunk;
+import io.lipflow.inference.ModelException;
 import io.lipflow.job.AudioSources;
 import io.lipflow.job.DeadLetterLog;
 import io.lipflow.job.FrameAssembly;
@@ -17,6 +18,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.SerializedThrowable;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,6 +28,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /** Wires a {@link JobSpec}'s sources and sinks around {@link LipFlowJob} and runs it. */
@@ -86,7 +90,23 @@ final class JobLauncher {
                 lastFrames = frames;
             }
         }
-        return client.getJobExecutionResult().get();
+        try {
+            return client.getJobExecutionResult().get();
+        } catch (ExecutionException failed) {
+            throw modelFailure(failed).orElseThrow(() -> failed);
+        }
+    }
+
+    /** A job that failed because a model failed on every run is the user's to fix: one line naming the model. */
+    static Optional<UserError> modelFailure(Throwable failed) {
+        for (Throwable t = failed; t != null; t = t.getCause()) {
+            String type = t instanceof SerializedThrowable s ? s.getOriginalErrorClassName() : t.getClass().getName();
+            if (type.equals(ModelException.class.getName())) {
+                return Optional.of(new UserError("the job failed after " + JobEnvironment.LOCAL_RESTARTS + " restarts: "
+                        + t.getMessage(), failed));
+            }
+        }
+        return Optional.empty();
     }
 
     static long frames(JobExecutionResult result) {

@@ -30,7 +30,7 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
         }
         batcher.submit(FaceCrop.input(frame.crop), frame.audioInput).whenComplete((face, error) -> {
             if (error != null) {
-                result.completeExceptionally(error);
+                result.completeExceptionally(failure(error));
             } else {
                 // a new event: the input stays intact, as Flink may checkpoint it while in flight
                 FrameEvent generated = FrameEvent.frame(frame.speaker, frame.avatar, frame.utterance, frame.index,
