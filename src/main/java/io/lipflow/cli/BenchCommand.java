@@ -3,6 +3,7 @@ package io.lipflow.cli;
 import io.lipflow.features.FrontEndBenchmark;
 import io.lipflow.inference.Device;
 import io.lipflow.inference.ModelException;
+import io.lipflow.job.SoakBenchmark;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -10,7 +11,7 @@ import java.util.List;
  * {@code ./lipflow bench [what]}: throughput measurements. Without a word, the whole pipeline
  * ({@link PipelineBenchmark}); {@code models} times the generator over batch
  * sizes and session/thread splits of the cores present, and the audio encoder; {@code frontend} times
- * the audio front end.
+ * the audio front end; {@code soak} runs the whole job for minutes and reports memory over time.
  */
 final class BenchCommand implements Command {
     @Override
@@ -24,12 +25,13 @@ final class BenchCommand implements Command {
                 + "models [--seconds S] [--models DIR] [--device cpu|cuda[:N]]\n"
                 + "  (default: 3 s per measurement, models/ (generated if it holds no models), cpu)\n"
                 + "frontend [--seconds S]   audio front end, x real time per core\n"
-                + "knobs                    the pipeline with one tuning knob changed at a time";
+                + "knobs                    the pipeline with one tuning knob changed at a time\n"
+                + "soak [--speakers N] [--seconds S] [--parallelism P]   whole job, memory over time (default 20 x 120 s, 2)";
     }
 
     @Override
     public String summary() {
-        return "measure throughput (generator frames/s, encoder windows/s, front end speed)";
+        return "measure throughput (generator frames/s, encoder windows/s, front end speed) and soak memory";
     }
 
     @Override
@@ -50,7 +52,7 @@ final class BenchCommand implements Command {
             PipelineBenchmark.knobs(Path.of(System.getProperty("lipflow.home", ".")).toAbsolutePath().normalize(), System.out);
             return;
         }
-        int seconds = args.intValue("seconds", target.equals("frontend") ? 10 : 3);
+        int seconds = args.intValue("seconds", target.equals("frontend") ? 10 : target.equals("soak") ? 120 : 3);
         if (seconds < 1) {
             throw new UserError("--seconds must be positive");
         }
@@ -59,8 +61,12 @@ final class BenchCommand implements Command {
             FrontEndBenchmark.run(seconds, System.out);
             return;
         }
+        if (target.equals("soak")) {
+            soak(args, seconds);
+            return;
+        }
         if (!target.equals("models")) {
-            throw new UserError("say what to bench: bench | bench models | bench frontend | bench knobs");
+            throw new UserError("say what to bench: bench | bench models | bench frontend | bench knobs | bench soak");
         }
         Path dir = Path.of(args.get("models", "models"));
         Device device;
@@ -71,5 +77,22 @@ final class BenchCommand implements Command {
         }
         args.finish();
         ModelBenchmark.run(dir, device, seconds, System.out);
+    }
+
+    private static void soak(Args args, int seconds) throws Exception {
+        int speakers = args.intValue("speakers", 20);
+        int parallelism = args.intValue("parallelism", 2);
+        if (speakers < 1 || parallelism < 1) {
+            throw new UserError("--speakers and --parallelism must be positive");
+        }
+        args.finish();
+        Path work = java.nio.file.Files.createTempDirectory("lipflow-soak");
+        try {
+            if (!SoakBenchmark.run(speakers, seconds, parallelism, 5, work, System.out)) {
+                throw new UserError("soak failed: memory grew or frames were lost (see above)");
+            }
+        } finally {
+            org.apache.flink.util.FileUtils.deleteDirectory(work.toFile());
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.lipflow.cli;
 
 import io.lipflow.audio.AudioChunk;
+import io.lipflow.inference.ModelException;
 import io.lipflow.job.AudioSources;
 import io.lipflow.job.DeadLetterLog;
 import io.lipflow.job.FrameAssembly;
@@ -14,6 +15,7 @@ import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.SerializedThrowable;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,20 +25,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /** Wires a {@link JobSpec}'s sources and sinks around {@link LipFlowJob} and runs it. */
 final class JobLauncher {
     /** Dead letters go here under the output directory ('_' cannot start a speaker id). */
     static final String DEAD_LETTER_DIR = "_dead-letters";
-    static final long MAX_WAV_BYTES = 1L << 30;
 
     private JobLauncher() {}
 
     /** Adds the whole job to {@code env}. */
     static void assemble(StreamExecutionEnvironment env, JobSpec spec) {
         DataStream<AudioChunk> audio = spec.audio != null
-                ? AudioSources.wavFiles(env, spec.audio, spec.routing, spec.watch ? Duration.ofSeconds(1) : null, MAX_WAV_BYTES)
+                ? AudioSources.wavFiles(env, spec.audio, spec.routing, spec.watch ? Duration.ofSeconds(1) : null, AudioSources.MAX_WAV_BYTES)
                 : AudioSources.kafka(env, spec.kafkaIn, spec.topic, spec.group, spec.bounded, spec.routing);
         LipFlowJob.Outputs outputs = LipFlowJob.build(audio, spec.settings);
         if (spec.out != null) {
@@ -76,7 +79,23 @@ final class JobLauncher {
                 lastFrames = frames;
             }
         }
-        return client.getJobExecutionResult().get();
+        try {
+            return client.getJobExecutionResult().get();
+        } catch (ExecutionException failed) {
+            throw modelFailure(failed).orElseThrow(() -> failed);
+        }
+    }
+
+    /** A job that failed because a model failed on every run is the user's to fix: one line naming the model. */
+    static Optional<UserError> modelFailure(Throwable failed) {
+        for (Throwable t = failed; t != null; t = t.getCause()) {
+            String type = t instanceof SerializedThrowable s ? s.getOriginalErrorClassName() : t.getClass().getName();
+            if (type.equals(ModelException.class.getName())) {
+                return Optional.of(new UserError("the job failed after " + JobEnvironment.LOCAL_RESTARTS + " restarts: "
+                        + t.getMessage(), failed));
+            }
+        }
+        return Optional.empty();
     }
 
     static long frames(JobExecutionResult result) {

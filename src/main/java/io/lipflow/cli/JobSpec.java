@@ -1,6 +1,13 @@
 package io.lipflow.cli;
 
+import ai.onnxruntime.OrtException;
+import io.lipflow.frames.Avatar;
+import io.lipflow.frames.AvatarException;
 import io.lipflow.frames.AvatarStore;
+import io.lipflow.inference.Device;
+import io.lipflow.inference.ModelContract;
+import io.lipflow.inference.ModelException;
+import io.lipflow.inference.SessionPool;
 import io.lipflow.job.JobSettings;
 import io.lipflow.job.SpeakerRouting;
 
@@ -17,7 +24,8 @@ final class JobSpec {
             "--generator ONNX --encoder ONNX",
             "--out DIR and/or --kafka-out HOST:PORT --frames-topic T",
             "[--format jpg|png] [--quality Q] [--parallelism N] [--device cpu|cuda[:N]]",
-            "[--batch N] [--batch-delay-ms MS] [--sessions N] [--threads N] [--checkpoint-seconds S]");
+            "[--batch N] [--batch-delay-ms MS] [--sessions N] [--threads N] [--checkpoint-seconds S]",
+            "[--max-utterance-seconds S] [--max-buffered-mb M]   (default 600 s, 256 MiB per speaker)");
 
     Path audio;
     boolean watch;
@@ -57,6 +65,7 @@ final class JobSpec {
                 throw new UserError("--avatar " + dir + ": the directory name is the avatar id and must be 1-64 letters, "
                         + "digits, '.', '_' or '-'");
             }
+            checkAvatar(dir);
             js.avatarDirs.put(defaultAvatar, dir.toString());
         }
         if (args.has("avatars")) {
@@ -75,8 +84,8 @@ final class JobSpec {
         } else {
             s.routing = new SpeakerRouting(Map.of(), defaultAvatar);
         }
-        js.generator = existing(Path.of(args.require("generator")), "--generator").toAbsolutePath().toString();
-        js.encoder = existing(Path.of(args.require("encoder")), "--encoder").toAbsolutePath().toString();
+        js.generator = model(args, "generator", ModelContract.Kind.GENERATOR);
+        js.encoder = model(args, "encoder", ModelContract.Kind.AUDIO_ENCODER);
         if (args.has("out")) {
             s.out = Path.of(args.require("out")).toAbsolutePath().normalize();
         }
@@ -99,7 +108,35 @@ final class JobSpec {
         js.intraOpThreads = range(args, "threads", js.intraOpThreads, 1, 256);
         s.parallelism = range(args, "parallelism", 2, 1, 256);
         s.checkpointSeconds = range(args, "checkpoint-seconds", 2, 1, 3600);
+        js.maxUtteranceSeconds = range(args, "max-utterance-seconds", (int) js.maxUtteranceSeconds, 1, 86_400);
+        js.maxBufferedBytes = (long) range(args, "max-buffered-mb", (int) (js.maxBufferedBytes >> 20), 1, 65_536) << 20;
         return s;
+    }
+
+    /**
+     * The model file of option {@code --key}, loaded once on the CPU to check it is a model of {@code kind}:
+     * a missing or wrong file is reported here, in one line, instead of failing the job's first operator.
+     */
+    private static String model(Args args, String key, ModelContract.Kind kind) throws UserError {
+        Path file = existing(Path.of(args.require(key)), "--" + key).toAbsolutePath();
+        try {
+            new SessionPool(file, kind, 1, 1, Device.CPU).close();
+        } catch (ModelException | OrtException e) {
+            throw new UserError("--" + key + " " + e.getMessage(), e);
+        }
+        return file.toString();
+    }
+
+    /** Opens the avatar and decodes every template frame, so a broken one is named before the job starts. */
+    private static void checkAvatar(Path dir) throws UserError {
+        try {
+            Avatar avatar = Avatar.open(dir);
+            for (int j = 0; j < avatar.frameCount(); j++) {
+                avatar.frame(j);
+            }
+        } catch (AvatarException e) {
+            throw new UserError("--avatar " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     private static Path existing(Path p, String option) throws UserError {

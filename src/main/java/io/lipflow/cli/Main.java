@@ -47,7 +47,8 @@ public final class Main {
             command.run(args);
             return 0;
         } catch (UserError e) {
-            err.println("lipflow " + command.name() + ": " + e.getMessage());
+            // one line, whatever a library put in the message
+            err.println("lipflow " + command.name() + ": " + e.getMessage().strip().replaceAll("\\s*\\R\\s*", " "));
             return 1;
         } catch (Exception e) {
             err.println("lipflow " + command.name() + ": internal error: " + e);

@@ -26,7 +26,7 @@ final class AudioEncoding extends ModelFunction<FeatureEvent, FeatureEvent> {
         }
         infer(window.values).whenComplete((embedding, error) -> {
             if (error != null) {
-                result.completeExceptionally(error);
+                result.completeExceptionally(failure(error));
             } else {
                 result.complete(List.of(window.withValues(embedding)));
             }

@@ -16,12 +16,14 @@ import java.time.Duration;
 public final class AudioSources {
     /** Audio per chunk read from a WAV file. */
     public static final double FILE_CHUNK_SECONDS = 1.0;
+    /** Larger WAV files are refused (dead-lettered) before they are read. */
+    public static final long MAX_WAV_BYTES = 1L << 30;
 
     private AudioSources() {}
 
     /**
      * WAV files: one file, or every file of a directory (sub-directories name speakers), read once or,
-     * with {@code watchInterval} set, watched for new files.
+     * with {@code watchInterval} set, watched for new files. Files are read one at a time.
      */
     public static DataStream<AudioChunk> wavFiles(StreamExecutionEnvironment env, java.nio.file.Path input,
                                                   SpeakerRouting routing, Duration watchInterval, long maxBytes) {
@@ -31,7 +33,10 @@ public final class AudioSources {
         if (watchInterval != null) {
             builder.monitorContinuously(watchInterval);
         }
-        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "wav files").uid("wav-files");
+        // One reader: a speaker's files then reach the keyed windowing one after another; parallel
+        // readers would interleave two utterances of one speaker, and each would cut the other short.
+        return env.fromSource(builder.build(), WatermarkStrategy.noWatermarks(), "wav files").uid("wav-files")
+                .setParallelism(1);
     }
 
     /**

@@ -8,14 +8,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Counts (accumulator and metric {@code deadLetters}) and logs each dead letter and turns it into the JSON
- * line the dead-letter sink stores.
+ * Counts each dead letter (the {@value #ACCUMULATOR} accumulator, and the {@value #METRIC} metric of this
+ * operator for dashboards while the job runs), logs it, and turns it into the JSON line the dead-letter
+ * sink stores.
  */
 public final class DeadLetterLog extends RichMapFunction<DeadLetter, String> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterLog.class);
     /** Accumulator with the number of dead letters. */
     public static final String ACCUMULATOR = "dead-letters";
+    /** Counter metric with the number of dead letters. */
+    public static final String METRIC = "deadLetters";
 
     private transient IntCounter count;
     private transient Counter metric;
@@ -24,7 +27,7 @@ public final class DeadLetterLog extends RichMapFunction<DeadLetter, String> {
     public void open(OpenContext context) {
         count = new IntCounter();
         getRuntimeContext().addAccumulator(ACCUMULATOR, count);
-        metric = getRuntimeContext().getMetricGroup().counter("deadLetters");
+        metric = getRuntimeContext().getMetricGroup().counter(METRIC);
     }
 
     @Override

@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Runs the generator on each frame's face crop and audio input, batched across speakers; results may
- * complete out of order (the compositor restores each speaker's order). End markers pass through.
+ * complete out of order, and the ordered async operator emits them in order. End markers pass through.
  */
 final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
     private static final long serialVersionUID = 1L;
@@ -30,7 +30,7 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
         }
         infer(FaceCrop.input(frame.crop), frame.audioInput).whenComplete((face, error) -> {
             if (error != null) {
-                result.completeExceptionally(error);
+                result.completeExceptionally(failure(error));
             } else {
                 // a new event: the input stays intact, as Flink may checkpoint it while in flight
                 FrameEvent generated = FrameEvent.frame(frame.speaker, frame.avatar, frame.utterance, frame.index,

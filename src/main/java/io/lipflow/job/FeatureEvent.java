@@ -4,7 +4,8 @@ package io.lipflow.job;
  * An indexed feature vector of one utterance travelling between the job's operators: a mel window
  * (80x16) before the audio encoder, its 512-vector after it. An end marker ({@code end = true})
  * follows the last one: its {@code index} is the count N and it carries the utterance's audio for
- * the MP4.
+ * the MP4. An end marker without audio abandons the utterance (it was dead-lettered part way): the
+ * operators after clear its state and no video is finished for it.
  */
 public class FeatureEvent {
     public String speaker;
@@ -37,6 +38,16 @@ public class FeatureEvent {
         e.audio = audio;
         e.audioRate = audioRate;
         return e;
+    }
+
+    /** The marker that abandons an utterance after {@code count} windows. */
+    public static FeatureEvent abandon(String speaker, String avatar, String utterance, int count) {
+        return end(speaker, avatar, utterance, count, null, 0);
+    }
+
+    /** Whether this is the marker of an abandoned utterance. */
+    public boolean abandoned() {
+        return end && audio == null;
     }
 
     /** The same event with other values (the encoder's output for a window). */

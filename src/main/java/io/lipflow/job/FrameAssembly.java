@@ -24,7 +24,8 @@ import org.apache.flink.util.Collector;
 /**
  * Keyed by speaker: pastes each generated face into its template frame, encodes it, and emits the
  * speaker's frames strictly in order, holding frames that finished early in keyed state until their
- * predecessors arrive. After the last frame it emits the utterance's end marker and clears the state.
+ * predecessors arrive. After the last frame it emits the utterance's end marker and clears the state;
+ * an abandoned utterance gets no end marker, so no video is finished from the frames it got.
  * Metrics: {@code frames}, {@code framesPerSecond}, {@code compositeLatencyMicros},
  * {@code encodeLatencyMicros}, {@code audioToFrameLatencyMillis} (chunk arrival at the mel stage to the
  * frame's emission) and {@code backlogFrames} (frames of this subtask's speakers waiting for a predecessor).
@@ -95,7 +96,9 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
         }
         FrameEvent last = end.value();
         if (last != null && expected == last.index) {
-            out.collect(VideoFrame.end(last.speaker, last.utterance, last.index, settings.format, last.audio, last.audioRate));
+            if (!last.abandoned()) {
+                out.collect(VideoFrame.end(last.speaker, last.utterance, last.index, settings.format, last.audio, last.audioRate));
+            }
             next.clear();
             waiting.clear();
             waitingArrivals.clear();

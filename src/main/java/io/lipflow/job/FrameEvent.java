@@ -3,7 +3,8 @@ package io.lipflow.job;
 /**
  * One video frame of an utterance on its way through the generator: the audio input (32x16x16) and the
  * 328x328 crop of its template go in, the generated 320x320 face comes out. The end marker
- * ({@code end = true}, {@code index} = frame count) carries the utterance's audio.
+ * ({@code end = true}, {@code index} = frame count) carries the utterance's audio; one without audio
+ * abandons the utterance (see {@link FeatureEvent}).
  */
 public class FrameEvent {
     public String speaker;
@@ -45,6 +46,11 @@ public class FrameEvent {
         e.audio = audio;
         e.audioRate = audioRate;
         return e;
+    }
+
+    /** Whether this is the marker of an abandoned utterance. */
+    public boolean abandoned() {
+        return end && audio == null;
     }
 
     @Override

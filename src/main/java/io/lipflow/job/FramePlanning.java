@@ -22,7 +22,7 @@ import java.time.Duration;
  * steps 4-5) streams in keyed state; the speaker's avatar crops (the preprocessed generator inputs,
  * one 328x328 crop per template) are cached in keyed state, expiring after an idle hour, so each frame
  * request carries its template's crop without touching the avatar files. Utterance state is cleared
- * when the utterance ends. An unknown or broken avatar dead-letters the utterance.
+ * when the utterance ends or is abandoned. An unknown or broken avatar dead-letters the utterance.
  */
 public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, FrameEvent> {
     private static final long serialVersionUID = 1L;
@@ -62,6 +62,14 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
             if (e.end) {
                 refused.clear();
             }
+            return;
+        }
+        if (e.abandoned()) {
+            // no last frames for an utterance refused part way; the compositor learns how many it got
+            byte[] started = context.value();
+            out.collect(FrameEvent.end(e.speaker, e.avatar, e.utterance,
+                    started == null ? 0 : AudioContext.restore(started).nextFrame(), null, 0));
+            context.clear();
             return;
         }
         try {

@@ -19,6 +19,9 @@ import java.time.Duration;
  * the large tensors, without copying them: no operator mutates a record it has emitted).
  */
 public final class JobEnvironment {
+    /** Restarts in a row (without an hour of normal running between them) before a local job fails. */
+    public static final int LOCAL_RESTARTS = 4;
+
     private JobEnvironment() {}
 
     public static Configuration configuration(Path checkpoints, Duration interval) {
@@ -30,10 +33,12 @@ public final class JobEnvironment {
         conf.set(PipelineOptions.OBJECT_REUSE, true);
         // audio chunks cross the network once (keyBy): flush them within 5 ms, not Flink's default 100 ms
         conf.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(5));
-        // recover from a few failures, but fail with the cause instead of retrying a broken job forever
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 5);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+        // restart from the last checkpoint with a growing delay, but a fault that recurs at once (a model
+        // that fails on every run) fails the job with its cause instead of retrying forever
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, Duration.ofSeconds(1));
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, Duration.ofSeconds(8));
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, LOCAL_RESTARTS);
         return conf;
     }
 

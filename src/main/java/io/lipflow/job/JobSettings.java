@@ -37,6 +37,11 @@ public final class JobSettings implements Serializable {
     public int jpegQuality = 95;
     /** Longest utterance accepted; longer ones are dead-lettered. */
     public double maxUtteranceSeconds = 600;
+    /**
+     * Most audio one speaker's open utterance may hold in state (4 bytes a sample at the source rate, so
+     * a high-rate source cannot fill memory within the length cap); beyond it the utterance is dead-lettered.
+     */
+    public long maxBufferedBytes = 256L << 20;
 
     /** Directory of avatar {@code id}. */
     public String avatarDir(String id) {

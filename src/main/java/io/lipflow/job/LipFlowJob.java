@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * audio chunks -keyBy(speaker)-> mel windows -> audio encoder (async, ordered) -> audio context
- *   -> generator (async, unordered) -> composite in order -> frames (+ dead letters)
+ *   -> generator (async, ordered) -> composite in order -> frames (+ dead letters)
  * </pre>
  *
  * Only the first edge shuffles: everything after it stays on the speaker's subtask
@@ -32,7 +32,7 @@ public final class LipFlowJob {
     public static Outputs build(DataStream<AudioChunk> audio, JobSettings settings) {
         SingleOutputStreamOperator<FeatureEvent> windows = audio
                 .keyBy(c -> c.speaker, Types.STRING)
-                .process(new MelWindowing(settings.maxUtteranceSeconds))
+                .process(new MelWindowing(settings.maxUtteranceSeconds, settings.maxBufferedBytes))
                 .name("mel windows").uid("mel-windows");
 
         SingleOutputStreamOperator<FeatureEvent> encoded = AsyncDataStream.orderedWait(windows,
@@ -44,7 +44,9 @@ public final class LipFlowJob {
                 .process(new FramePlanning(settings))
                 .name("audio context").uid("audio-context");
 
-        SingleOutputStreamOperator<FrameEvent> generated = AsyncDataStream.unorderedWait(planned,
+        // ordered: an end marker passes the generator at once, and unordered it could overtake the frames
+        // of its utterance's predecessor, which the compositor would then count as its own
+        SingleOutputStreamOperator<FrameEvent> generated = AsyncDataStream.orderedWait(planned,
                         new FaceGeneration(settings), settings.asyncTimeoutSeconds, TimeUnit.SECONDS, settings.asyncCapacity)
                 .name("generator").uid("generator");
 

@@ -11,6 +11,7 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.metrics.Histogram;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -21,15 +22,17 @@ import java.util.List;
  * Keyed by speaker: turns each speaker's audio chunks into encoder windows with {@link MelWindowStream}
  * (streaming, chunk-size independent), then an end marker carrying the utterance's audio. The stream's
  * state lives in keyed state between chunks and is cleared when the utterance ends. Chunks out of
- * sequence, with a changed sample rate, without an avatar, or over the length cap are dead-lettered.
- * Metric {@code melLatencyMicros}: time to turn one chunk into windows. Each event carries the arrival
- * time of the chunk that completed it, for the compositor's audio-to-frame latency.
+ * sequence, with a changed sample rate, without an avatar, or over the length or buffer cap are
+ * dead-lettered (the utterance's later chunks are then dropped), and so is input the source could not
+ * decode. Metric {@code melLatencyMicros}: time to turn one chunk into windows. Each event carries the
+ * arrival time of the chunk that completed it, for the compositor's audio-to-frame latency.
  */
 public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, FeatureEvent> {
     private static final long serialVersionUID = 1L;
     static final String STAGE = "mel-windows";
 
     private final double maxUtteranceSeconds;
+    private final long maxBufferedBytes;
 
     private transient ValueState<Utterance> utterance;
     private transient ValueState<byte[]> stream;
@@ -37,6 +40,7 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
     private transient Histogram melLatency;
     /** Arrival time of the chunk being processed (epoch ms). */
     private transient long arrival;
+    private transient ValueState<String> refused;
 
     /** What the operator knows about a speaker's open utterance. */
     public static class Utterance {
@@ -48,8 +52,18 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
         public long samples;
     }
 
+    /** With the default cap on buffered audio. */
     public MelWindowing(double maxUtteranceSeconds) {
+        this(maxUtteranceSeconds, new JobSettings().maxBufferedBytes);
+    }
+
+    /**
+     * @param maxUtteranceSeconds longer utterances are refused
+     * @param maxBufferedBytes the most audio (as float samples) one speaker's open utterance may hold in state
+     */
+    public MelWindowing(double maxUtteranceSeconds, long maxBufferedBytes) {
         this.maxUtteranceSeconds = maxUtteranceSeconds;
+        this.maxBufferedBytes = maxBufferedBytes;
     }
 
     @Override
@@ -60,12 +74,29 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
         audio = getRuntimeContext().getListState(new ListStateDescriptor<>("audio",
                 PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
         melLatency = JobMetrics.histogram(getRuntimeContext().getMetricGroup(), "melLatencyMicros");
+        refused = getRuntimeContext().getState(new ValueStateDescriptor<>("refused-utterance", Types.STRING));
     }
 
     @Override
     public void processElement(AudioChunk chunk, Context ctx, Collector<FeatureEvent> out) throws Exception {
         long start = System.nanoTime();
         arrival = System.currentTimeMillis();
+        if (chunk.error != null) {
+            // undecodable input is no part of the speaker's open utterance, which goes on
+            ctx.output(DeadLetter.TAG, new DeadLetter(chunk.speaker, chunk.utterance, STAGE, chunk.error));
+            return;
+        }
+        String skip = refused.value();
+        if (skip != null) {
+            if (skip.equals(chunk.utterance)) {
+                // the rest of an utterance already dead-lettered: one dead letter per bad utterance
+                if (chunk.last) {
+                    refused.clear();
+                }
+                return;
+            }
+            refused.clear();
+        }
         Utterance u = utterance.value();
         if (u != null && !u.id.equals(chunk.utterance)) {
             // a new utterance while one is open: the open one has ended
@@ -76,7 +107,12 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
         if (refusal != null) {
             ctx.output(DeadLetter.TAG, new DeadLetter(chunk.speaker, chunk.utterance, STAGE, refusal));
             if (u != null) {
-                clear(); // the rest of a broken utterance cannot give a correct video
+                // the rest of a broken utterance cannot give a correct video; the operators after drop it too
+                out.collect(FeatureEvent.abandon(u.speaker, u.avatar, u.id, MelWindowStream.restore(stream.value()).windows()));
+                clear();
+            }
+            if (!chunk.last) {
+                refused.update(chunk.utterance);
             }
             return;
         }
@@ -112,9 +148,6 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
     }
 
     private String refusal(AudioChunk chunk, Utterance u) {
-        if (chunk.error != null) {
-            return chunk.error;
-        }
         String where = "speaker '" + chunk.speaker + "' utterance '" + chunk.utterance + "'";
         if (!AvatarStore.isSafeName(chunk.speaker) || !AvatarStore.isSafeName(chunk.utterance)) {
             return where + ": ids must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit";
@@ -132,6 +165,10 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
         long total = (u == null ? 0 : u.samples) + chunk.samples.length;
         if (total > maxUtteranceSeconds * chunk.sampleRate) {
             return where + ": longer than the limit of " + maxUtteranceSeconds + " s";
+        }
+        if (total * Float.BYTES > maxBufferedBytes) {
+            return where + ": " + (total * Float.BYTES >> 10) + " KiB of audio at " + chunk.sampleRate
+                    + " Hz exceeds the limit of " + (maxBufferedBytes >> 10) + " KiB buffered per speaker";
         }
         return null;
     }

@@ -3,6 +3,7 @@ package io.lipflow.job;
 import io.lipflow.inference.Device;
 import io.lipflow.inference.InferenceBatcher;
 import io.lipflow.inference.ModelContract;
+import io.lipflow.inference.ModelException;
 import io.lipflow.inference.SessionPool;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Histogram;
@@ -57,6 +58,13 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
     protected CompletableFuture<float[]> infer(float[]... inputs) {
         long start = System.nanoTime();
         return batcher.submit(inputs).whenComplete((result, error) -> latency.update(JobMetrics.micros(start)));
+    }
+
+    /** A failed model run, named by its model file, so that the job's failure says which model broke. */
+    protected Throwable failure(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        return new ModelException(Path.of(modelPath()).getFileName() + ": the " + kind + " failed: " + cause.getMessage(), cause);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.lipflow.job;
 
+import io.lipflow.frames.AvatarStore;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Serializable;
@@ -26,14 +28,26 @@ public final class SpeakerRouting implements Serializable {
         this.defaultAvatar = defaultAvatar;
     }
 
-    /** Reads a manifest of {@code speaker=avatarId} lines ({@code #} comments allowed). */
+    /**
+     * Reads a manifest of {@code speaker=avatarId} lines ({@code #} comments allowed).
+     *
+     * @throws IllegalArgumentException if a speaker or avatar id is not a safe file name
+     */
     public static SpeakerRouting fromManifest(Path manifest, String defaultAvatar) throws IOException {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(manifest)) {
             p.load(r);
         }
         Map<String, String> map = new HashMap<>();
-        p.stringPropertyNames().forEach(k -> map.put(k.trim(), p.getProperty(k).trim()));
+        for (String key : p.stringPropertyNames()) {
+            String speaker = key.trim();
+            String avatar = p.getProperty(key).trim();
+            if (!AvatarStore.isSafeName(speaker) || !AvatarStore.isSafeName(avatar)) {
+                throw new IllegalArgumentException("'" + speaker + "=" + avatar + "': speaker and avatar ids must be 1-64 "
+                        + "letters, digits, '.', '_' or '-', starting with a letter or digit");
+            }
+            map.put(speaker, avatar);
+        }
         return new SpeakerRouting(map, defaultAvatar);
     }
 

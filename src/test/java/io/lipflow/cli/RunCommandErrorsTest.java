@@ -1,0 +1,113 @@
+package io.lipflow.cli;
+
+import io.lipflow.audio.WavEncoder;
+import io.lipflow.job.JobFixtures;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code ./lipflow run} refuses bad models, avatars and limits with one line and exit code 1, before any
+ * Flink starts (nothing is printed to stdout).
+ */
+class RunCommandErrorsTest {
+    @TempDir
+    static Path tmp;
+    static Path audio;
+    static Path avatar;
+
+    @BeforeAll
+    static void inputs() throws Exception {
+        audio = Files.createDirectories(tmp.resolve("in/anna"));
+        Files.write(audio.resolve("hello.wav"), WavEncoder.pcm16(JobFixtures.speech(0.5, 1), 16000));
+        avatar = JobFixtures.avatar(tmp.resolve("demo"));
+    }
+
+    /** Runs {@code run} with working inputs, the given options replacing or adding to them. */
+    private static CliRunner run(String... options) {
+        List<String> argv = new ArrayList<>(List.of("run", "--audio", tmp.resolve("in").toString(), "--out", tmp.resolve("out").toString()));
+        List<String> given = List.of(options);
+        for (String[] pair : new String[][] {{"--avatar", avatar.toString()}, {"--generator", JobFixtures.mirror().toString()},
+                {"--encoder", JobFixtures.encoder().toString()}}) {
+            if (!given.contains(pair[0])) {
+                argv.addAll(List.of(pair));
+            }
+        }
+        argv.addAll(given);
+        return CliRunner.run(argv.toArray(String[]::new));
+    }
+
+    private static void assertUserError(CliRunner r, String... fragments) {
+        assertEquals(1, r.exitCode(), r.err());
+        assertEquals("", r.out(), "refused before the job starts");
+        assertEquals(1, r.err().lines().count(), "one line, no stack trace: " + r.err());
+        assertTrue(r.err().startsWith("lipflow run: "), r.err());
+        for (String f : fragments) {
+            assertTrue(r.err().contains(f), "'" + f + "' in: " + r.err());
+        }
+    }
+
+    @Test
+    void missingModel() {
+        assertUserError(run("--generator", tmp.resolve("missing.onnx").toString()),
+                "--generator " + tmp.resolve("missing.onnx"), "no such file");
+    }
+
+    @Test
+    void modelOfTheWrongKind() {
+        assertUserError(run("--generator", JobFixtures.encoder().toString()),
+                "--generator audio_encoder.onnx: expected an input of shape (B,6,320,320)", "found inputs: mel");
+        assertUserError(run("--encoder", JobFixtures.mirror().toString()),
+                "--encoder mirror_generator.onnx: expected an input of shape (B,1,80,16)");
+    }
+
+    @Test
+    void fileThatIsNotAModel() throws Exception {
+        Path junk = Files.writeString(tmp.resolve("junk.onnx"), "not a protobuf\n");
+        assertUserError(run("--generator", junk.toString()), "--generator junk.onnx: ONNX Runtime cannot load it");
+    }
+
+    @Test
+    void corruptAvatarFrameIsNamed() throws Exception {
+        Path bad = JobFixtures.avatarWithCorruptFrame(tmp.resolve("broken"), 2);
+        assertUserError(run("--avatar", bad.toString()), "--avatar " + bad, "avatar 'broken': frame 2: full_body_img/2.jpg is");
+    }
+
+    @Test
+    void badLandmarksAreNamed() throws Exception {
+        Path bad = JobFixtures.avatarWithBadLandmarks(tmp.resolve("crooked"), 1);
+        assertUserError(run("--avatar", bad.toString()), "avatar 'crooked': frame 1: landmarks/1.lms");
+    }
+
+    @Test
+    void avatarThatIsNoAvatar() throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        assertUserError(run("--avatar", empty.toString()), "avatar 'empty'", "is neither a LipFlow avatar");
+    }
+
+    @Test
+    void missingAvatar() {
+        assertUserError(run("--avatar", tmp.resolve("nobody").toString()), "--avatar " + tmp.resolve("nobody"), "no such file or directory");
+    }
+
+    @Test
+    void manifestWithIdsThatAreNotFileNames() throws Exception {
+        Path manifest = Files.writeString(tmp.resolve("manifest"), "anna=demo\nbob=../../etc\n");
+        assertUserError(run("--manifest", manifest.toString()),
+                "--manifest " + manifest + ": 'bob=../../etc': speaker and avatar ids must be 1-64 letters");
+    }
+
+    @Test
+    void limitsOutOfRange() {
+        assertUserError(run("--max-utterance-seconds", "0"), "--max-utterance-seconds must be 1..86400, got 0");
+        assertUserError(run("--max-buffered-mb", "lots"), "--max-buffered-mb expects an integer, got 'lots'");
+    }
+}

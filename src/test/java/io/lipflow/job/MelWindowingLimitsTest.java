@@ -1,0 +1,85 @@
+package io.lipflow.job;
+
+import io.lipflow.audio.AudioChunk;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The windowing operator's caps, abandoned utterances and undecodable records, one speaker at a time. */
+class MelWindowingLimitsTest {
+    private static KeyedOneInputStreamOperatorTestHarness<String, AudioChunk, FeatureEvent> harness(
+            double maxSeconds, long maxBytes) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MelWindowing(maxSeconds, maxBytes)),
+                c -> c.speaker, Types.STRING);
+        h.open();
+        return h;
+    }
+
+    private static AudioChunk chunk(String utterance, long seq, int rate, float[] x, boolean last) {
+        return new AudioChunk("ann", "demo", utterance, seq, rate, x, last);
+    }
+
+    private static List<String> reasons(KeyedOneInputStreamOperatorTestHarness<String, AudioChunk, FeatureEvent> h) {
+        return h.getSideOutput(DeadLetter.TAG) == null ? List.of()
+                : h.getSideOutput(DeadLetter.TAG).stream().map(r -> r.getValue().reason).toList();
+    }
+
+    @Test
+    void overTheBufferCapTheUtteranceIsAbandonedOnceAndTheNextOneWorks() throws Exception {
+        var h = harness(600, 100_000); // 25,000 samples
+        float[] second48k = JobFixtures.speech(3, 1); // 48,000 samples: one second at 48 kHz
+        float[] piece = java.util.Arrays.copyOf(second48k, 12_000);
+        for (int seq = 0; seq < 5; seq++) {
+            h.processElement(new StreamRecord<>(chunk("hifi", seq, 48000, piece, seq == 4)));
+        }
+        assertEquals(List.of("speaker 'ann' utterance 'hifi': 140 KiB of audio at 48000 Hz exceeds the limit of 97 KiB buffered per speaker"),
+                reasons(h), "one dead letter; the later chunks are dropped");
+        List<FeatureEvent> out = h.extractOutputValues();
+        FeatureEvent abandon = out.get(out.size() - 1);
+        assertTrue(abandon.abandoned());
+        assertEquals(out.size() - 1, abandon.index, "the marker counts the windows sent before it");
+        assertEquals(0, h.numKeyedStateEntries(), "nothing kept for the abandoned utterance");
+
+        float[] ok = JobFixtures.speech(0.5, 2);
+        h.processElement(new StreamRecord<>(chunk("next", 0, 16000, ok, true)));
+        FeatureEvent end = h.extractOutputValues().get(h.extractOutputValues().size() - 1);
+        assertTrue(end.end && !end.abandoned());
+        assertEquals("next", end.utterance);
+        assertArrayEquals(ok, end.audio);
+        h.close();
+    }
+
+    @Test
+    void anUndecodableRecordDoesNotEndTheOpenUtterance() throws Exception {
+        var h = harness(600, 1 << 20);
+        float[] x = JobFixtures.speech(0.6, 3);
+        h.processElement(new StreamRecord<>(chunk("u1", 0, 16000, java.util.Arrays.copyOf(x, 4000), false)));
+        h.processElement(new StreamRecord<>(AudioChunk.failed("ann", null, "(unparsed)", "audio/0@3: value does not start with LFA1")));
+        h.processElement(new StreamRecord<>(chunk("u1", 1, 16000, java.util.Arrays.copyOfRange(x, 4000, x.length), true)));
+        assertEquals(List.of("audio/0@3: value does not start with LFA1"), reasons(h));
+        List<FeatureEvent> out = h.extractOutputValues();
+        assertTrue(out.stream().noneMatch(FeatureEvent::abandoned));
+        assertArrayEquals(x, out.get(out.size() - 1).audio, "the utterance is whole");
+        h.close();
+    }
+
+    @Test
+    void refusedFirstChunkDropsTheRestWithoutAMarker() throws Exception {
+        var h = harness(600, 1 << 20);
+        h.processElement(new StreamRecord<>(new AudioChunk("ann", "demo", "../up", 0, 16000, new float[160], false)));
+        h.processElement(new StreamRecord<>(new AudioChunk("ann", "demo", "../up", 1, 16000, new float[160], true)));
+        assertEquals(1, reasons(h).size());
+        assertTrue(h.extractOutputValues().isEmpty());
+        assertEquals("../up", h.getSideOutput(DeadLetter.TAG).peek().getValue().utterance);
+        assertEquals(0, h.numKeyedStateEntries());
+        h.close();
+    }
+}
