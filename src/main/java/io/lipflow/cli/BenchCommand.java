@@ -26,6 +26,7 @@ final class BenchCommand implements Command {
                 + "  (default: 3 s per measurement, models/ (generated if it holds no models), cpu)\n"
                 + "frontend [--seconds S]   audio front end, x real time per core\n"
                 + "knobs                    the pipeline with one tuning knob changed at a time\n"
+                + "latency                  real-time-paced speakers: audio-to-frame latency\n"
                 + "soak [--speakers N] [--seconds S] [--parallelism P]   whole job, memory over time (default 20 x 120 s, 2)";
     }
 
@@ -47,9 +48,15 @@ final class BenchCommand implements Command {
             return;
         }
         String target = what.size() == 1 ? what.get(0) : "";
+        Path home = Path.of(System.getProperty("lipflow.home", ".")).toAbsolutePath().normalize();
         if (target.equals("knobs")) {
             args.finish();
-            PipelineBenchmark.knobs(Path.of(System.getProperty("lipflow.home", ".")).toAbsolutePath().normalize(), System.out);
+            PipelineBenchmark.knobs(home, System.out);
+            return;
+        }
+        if (target.equals("latency")) {
+            args.finish();
+            PipelineBenchmark.latencyOnly(home, System.out);
             return;
         }
         int seconds = args.intValue("seconds", target.equals("frontend") ? 10 : target.equals("soak") ? 120 : 3);
@@ -66,7 +73,7 @@ final class BenchCommand implements Command {
             return;
         }
         if (!target.equals("models")) {
-            throw new UserError("say what to bench: bench | bench models | bench frontend | bench knobs | bench soak");
+            throw new UserError("say what to bench: bench | bench models | bench frontend | bench knobs | bench latency | bench soak");
         }
         Path dir = Path.of(args.get("models", "models"));
         Device device;

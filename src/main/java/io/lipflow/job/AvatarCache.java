@@ -25,6 +25,20 @@ public final class AvatarCache {
 
     private AvatarCache() {}
 
+    /**
+     * Prepares the avatars named in the settings now, so that a speaker's first frames do not wait for
+     * them (about half a second each); one that fails is left for first use, which dead-letters it.
+     */
+    public static void preload(JobSettings settings) {
+        for (String id : settings.avatarDirs.keySet()) {
+            try {
+                get(settings, id);
+            } catch (AvatarException e) {
+                // reported with the speaker's utterance when it is used
+            }
+        }
+    }
+
     /** The prepared avatar {@code id}, loading it on first use. */
     public static PreparedAvatar get(JobSettings settings, String id) throws AvatarException {
         AvatarStore.checkId(id);

@@ -41,6 +41,7 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
 
     @Override
     public void open(OpenContext openContext) {
+        AvatarCache.preload(settings);
         context = getRuntimeContext().getState(new ValueStateDescriptor<>("audio-context",
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         refused = getRuntimeContext().getState(new ValueStateDescriptor<>("refused-utterance", Types.STRING));

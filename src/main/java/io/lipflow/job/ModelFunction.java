@@ -46,6 +46,8 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
     public void open(OpenContext context) throws Exception {
         pool = new SessionPool(Path.of(modelPath()), kind, settings.sessionsPerSlot, settings.intraOpThreads,
                 Device.parse(settings.device));
+        // the first runs at a batch size are several times slower (ONNX Runtime sizes its memory arena)
+        pool.warmUp(maxBatch, 2);
         batcher = new InferenceBatcher(pool, maxBatch, Duration.ofMillis(settings.maxBatchDelayMillis));
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         latency = JobMetrics.histogram(metrics, stage + "LatencyMicros");
