@@ -35,8 +35,8 @@ public final class AvatarCommand implements Command {
 
     @Override
     public String usage() {
-        return "avatar import --from DIR|VIDEO --store DIR [--id NAME] [--max-frames N]\n"
-                + "avatar demo --out DIR [--frames N] [--video] [--store DIR]";
+        return "import --from DIR|VIDEO --store DIR [--id NAME] [--max-frames N]\n"
+                + "demo --out DIR [--frames N] [--video] [--store DIR]";
     }
 
     @Override

@@ -13,7 +13,7 @@ final class ModelsCommand implements Command {
 
     @Override
     public String usage() {
-        return "models [--out DIR]   (default DIR: models/)";
+        return "[--out DIR]   (default DIR: models/)";
     }
 
     @Override
