@@ -53,60 +53,63 @@ class ClusterFaultIT {
                 + "\nheartbeat:\n  interval: 1000\n  timeout: 10000\n");
         Path dir = tmp.resolve("cluster");
         ExecutorService producers = Executors.newFixedThreadPool(expected.size());
+        // the cluster stops before the broker, so a job still running on a failure does not outlive it
         try (KafkaBroker broker = KafkaBroker.start()) {
-            broker.createTopic("audio", 2);
-            broker.createTopic("frames", 2);
-            broker.createTopic("frames-dead-letters", 1);
-            LocalCluster cluster = LocalCluster.start(dir, config, classpath, 2, System.out);
-            ClusterRest rest = cluster.rest();
-            String jar = rest.upload(Path.of(System.getProperty("lipflow.job.jar")));
-            String job = rest.run(jar, ClusterJob.class.getName(), List.of("--kafka", broker.bootstrap(), "--topic", "audio",
-                    "--kafka-out", broker.bootstrap(), "--frames-topic", "frames", "--avatar", avatar.toString(),
-                    "--generator", TestAssets.mirror().toString(), "--encoder", TestAssets.encoder().toString(),
-                    "--checkpoint-seconds", "1", "--name", "cluster-fault-it"), 2);
-            await("the job runs", () -> running(rest, job));
+            try {
+                broker.createTopic("audio", 2);
+                broker.createTopic("frames", 2);
+                broker.createTopic("frames-dead-letters", 1);
+                LocalCluster cluster = LocalCluster.start(dir, config, classpath, 2, System.out);
+                ClusterRest rest = cluster.rest();
+                String jar = rest.upload(Path.of(System.getProperty("lipflow.job.jar")));
+                String job = rest.run(jar, ClusterJob.class.getName(), List.of("--kafka", broker.bootstrap(), "--topic", "audio",
+                        "--kafka-out", broker.bootstrap(), "--frames-topic", "frames", "--avatar", avatar.toString(),
+                        "--generator", TestAssets.mirror().toString(), "--encoder", TestAssets.encoder().toString(),
+                        "--checkpoint-seconds", "1", "--name", "cluster-fault-it"), 2);
+                await("the job runs", () -> running(rest, job));
 
-            List<Future<Integer>> produced = new ArrayList<>();
-            for (String s : expected.keySet()) {
-                produced.add(producers.submit(() -> Main.run(new String[] {"produce", "--wav", tmp.resolve(s + ".wav").toString(),
-                    "--kafka", broker.bootstrap(), "--topic", "audio", "--speaker", s, "--utterance", "u", "--speed", "1"},
-                        System.out, System.err)));
-            }
-            await("every speaker has " + FRAMES_BEFORE_KILL + " frames committed", () -> {
-                Map<String, List<FrameTopic.Record>> now = FrameTopic.readCommitted(broker.bootstrap(), "frames");
-                return expected.keySet().stream().allMatch(s -> now.getOrDefault(s, List.of()).size() >= FRAMES_BEFORE_KILL);
-            });
-            Map<String, List<FrameTopic.Record>> before = FrameTopic.readCommitted(broker.bootstrap(), "frames");
-            cluster.killTaskManager();
-            long killed = System.nanoTime();
-            System.out.println("fault: TaskManager killed with committed frames " + counts(before));
-            expected.forEach((s, frames) -> assertTrue(before.get(s).size() < frames.size(), s + " was killed mid-stream"));
-            cluster.startTaskManager(classpath);
+                List<Future<Integer>> produced = new ArrayList<>();
+                for (String s : expected.keySet()) {
+                    String[] argv = {"produce", "--wav", tmp.resolve(s + ".wav").toString(), "--kafka", broker.bootstrap(),
+                        "--topic", "audio", "--speaker", s, "--utterance", "u", "--speed", "1"};
+                    produced.add(producers.submit(() -> Main.run(argv, System.out, System.err)));
+                }
+                await("every speaker has " + FRAMES_BEFORE_KILL + " frames committed", () -> {
+                    Map<String, List<FrameTopic.Record>> now = FrameTopic.readCommitted(broker.bootstrap(), "frames");
+                    return expected.keySet().stream().allMatch(s -> now.getOrDefault(s, List.of()).size() >= FRAMES_BEFORE_KILL);
+                });
+                Map<String, List<FrameTopic.Record>> before = FrameTopic.readCommitted(broker.bootstrap(), "frames");
+                cluster.killTaskManager();
+                long killed = System.nanoTime();
+                System.out.println("fault: TaskManager killed with committed frames " + counts(before));
+                expected.forEach((s, frames) -> assertTrue(before.get(s).size() < frames.size(), s + " was killed mid-stream"));
+                cluster.startTaskManager(classpath);
 
-            await("the job restarts and runs again", () -> restarts(rest, job) > 0 && running(rest, job));
-            System.out.printf("fault: the job runs again %.1f s after the kill, %d restart(s)%n",
-                    (System.nanoTime() - killed) / 1e9, restarts(rest, job));
-            for (Future<Integer> p : produced) {
-                assertEquals(0, p.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "produce exit code");
-            }
-            await("every speaker's end marker is committed", () -> {
-                Map<String, List<FrameTopic.Record>> now = FrameTopic.readCommitted(broker.bootstrap(), "frames");
-                return expected.keySet().stream().allMatch(s -> now.containsKey(s) && now.get(s).get(now.get(s).size() - 1).end());
-            });
-            System.out.printf("fault: every speaker complete %.1f s after the kill%n", (System.nanoTime() - killed) / 1e9);
-            rest.cancel(job);
-            await("the job is cancelled", () -> rest.state(job).equals("CANCELED"));
+                await("the job restarts and runs again", () -> restarts(rest, job) > 0 && running(rest, job));
+                System.out.printf("fault: the job runs again %.1f s after the kill, %d restart(s)%n",
+                        (System.nanoTime() - killed) / 1e9, restarts(rest, job));
+                for (Future<Integer> p : produced) {
+                    assertEquals(0, p.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "produce exit code");
+                }
+                await("every speaker's end marker is committed", () -> {
+                    Map<String, List<FrameTopic.Record>> now = FrameTopic.readCommitted(broker.bootstrap(), "frames");
+                    return expected.keySet().stream().allMatch(s -> now.containsKey(s) && now.get(s).get(now.get(s).size() - 1).end());
+                });
+                System.out.printf("fault: every speaker complete %.1f s after the kill%n", (System.nanoTime() - killed) / 1e9);
+                rest.cancel(job);
+                await("the job is cancelled", () -> rest.state(job).equals("CANCELED"));
 
-            List<String> failures = new ArrayList<>();
-            for (JsonNode e : rest.get("/jobs/" + job + "/exceptions").path("exceptionHistory").path("entries")) {
-                failures.add(e.path("exceptionName").asText() + ": " + e.path("stacktrace").asText().lines().findFirst().orElse(""));
+                List<String> failures = new ArrayList<>();
+                for (JsonNode e : rest.get("/jobs/" + job + "/exceptions").path("exceptionHistory").path("entries")) {
+                    failures.add(e.path("exceptionName").asText() + ": " + e.path("stacktrace").asText().lines().findFirst().orElse(""));
+                }
+                System.out.println("fault: failures the job recovered from: " + failures);
+                assertTrue(failures.stream().anyMatch(f -> f.contains("TaskManager")), "the job failed over the lost TaskManager: " + failures);
+                KafkaJobTest.assertComplete(expected, FrameTopic.readCommitted(broker.bootstrap(), "frames"));
+            } finally {
+                producers.shutdownNow();
+                LocalCluster.stop(dir);
             }
-            System.out.println("fault: failures the job recovered from: " + failures);
-            assertTrue(failures.stream().anyMatch(f -> f.contains("TaskManager")), "the job failed over the lost TaskManager: " + failures);
-            KafkaJobTest.assertComplete(expected, FrameTopic.readCommitted(broker.bootstrap(), "frames"));
-        } finally {
-            producers.shutdownNow();
-            LocalCluster.stop(dir);
         }
     }
 
