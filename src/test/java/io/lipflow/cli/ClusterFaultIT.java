@@ -50,7 +50,7 @@ class ClusterFaultIT {
         // the repository's configuration, but a lost TaskManager is noticed within seconds, not 50 s
         Path config = Files.createDirectories(tmp.resolve("base")).resolve("config.yaml");
         Files.writeString(config, Files.readString(Path.of("flink-conf/config.yaml"))
-                + "\nheartbeat:\n  interval: 1000\n  timeout: 10000\n");
+                + "\nheartbeat:\n  interval: 1s\n  timeout: 10s\n");
         Path dir = tmp.resolve("cluster");
         ExecutorService producers = Executors.newFixedThreadPool(expected.size());
         // the cluster stops before the broker, so a job still running on a failure does not outlive it
