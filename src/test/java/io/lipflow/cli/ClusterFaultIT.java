@@ -105,7 +105,12 @@ class ClusterFaultIT {
                 }
                 System.out.println("fault: failures the job recovered from: " + failures);
                 assertTrue(failures.stream().anyMatch(f -> f.contains("TaskManager")), "the job failed over the lost TaskManager: " + failures);
-                KafkaJobTest.assertComplete(expected, FrameTopic.readCommitted(broker.bootstrap(), "frames"));
+                Map<String, List<FrameTopic.Record>> committed = FrameTopic.readCommitted(broker.bootstrap(), "frames");
+                KafkaJobTest.assertComplete(expected, committed);
+                // the frames in flight at the kill were written twice: in the aborted transaction and after the restart
+                int aborted = total(FrameTopic.readUncommitted(broker.bootstrap(), "frames")) - total(committed);
+                System.out.println("fault: records of aborted transactions: " + aborted);
+                assertTrue(aborted > 0, "the kill aborted a transaction with frames in it");
             } finally {
                 producers.shutdownNow();
                 LocalCluster.stop(dir);
@@ -134,6 +139,10 @@ class ClusterFaultIT {
         Map<String, Integer> counts = new TreeMap<>();
         topic.forEach((s, records) -> counts.put(s, records.size()));
         return counts;
+    }
+
+    private static int total(Map<String, List<FrameTopic.Record>> topic) {
+        return topic.values().stream().mapToInt(List::size).sum();
     }
 
     /** A condition that may throw while the cluster is in flux. */
