@@ -21,7 +21,7 @@ import java.util.UUID;
 
 /**
  * The few calls of Flink's REST API that submitting and watching LipFlow needs: upload a jar, run it,
- * read a job's state, accumulators and its operators' metrics.
+ * read a job's state, accumulators and its operators' metrics, cancel it.
  */
 final class ClusterRest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -81,6 +81,12 @@ final class ClusterRest {
     /** The job's state: RUNNING, FINISHED, FAILED, ... */
     String state(String jobId) throws IOException, InterruptedException {
         return get("/jobs/" + jobId).path("state").asText();
+    }
+
+    /** Asks the cluster to cancel a job ({@code PATCH /jobs/{id}?mode=cancel}); the job is CANCELED soon after. */
+    void cancel(String jobId) throws IOException, InterruptedException {
+        send(HttpRequest.newBuilder(URI.create(base + "/jobs/" + jobId + "?mode=cancel"))
+                .method("PATCH", HttpRequest.BodyPublishers.noBody()));
     }
 
     /** A numeric user accumulator of the job, 0 while it has none. */

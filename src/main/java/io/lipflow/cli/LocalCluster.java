@@ -100,12 +100,11 @@ final class LocalCluster {
 
         out.println("cluster: starting a JobManager and a TaskManager (" + slots + " slots), logs in " + log);
         List<String> jm = resourceParams(classpath, conf, "GET_JM_RESOURCE_PARAMS");
-        List<String> tm = resourceParams(classpath, conf, "GET_TM_RESOURCE_PARAMS");
         long jmPid = launch(dir, "jobmanager", classpath, jm.get(0), JOBMANAGER,
                 List.of("--configDir", conf.toString(), "--executionMode", "cluster"), jm.get(1));
         long tmPid;
         try {
-            tmPid = launch(dir, "taskmanager", classpath, tm.get(0), TASKMANAGER, List.of("--configDir", conf.toString()), tm.get(1));
+            tmPid = launchTaskManager(dir, classpath);
         } catch (IOException e) {
             ProcessHandle.of(jmPid).ifPresent(ProcessHandle::destroy); // no pid file yet: nothing else could stop it
             throw e;
@@ -121,6 +120,31 @@ final class LocalCluster {
         }
         cluster.awaitTaskManager(out);
         return cluster;
+    }
+
+    /**
+     * Kills the TaskManager JVM at once (SIGKILL), as a crashed machine would, and waits until it has exited.
+     * The JobManager notices the loss only through missed heartbeats ({@code heartbeat.*} in the configuration).
+     */
+    void killTaskManager() throws IOException, InterruptedException, ExecutionException, TimeoutException {
+        ProcessHandle tm = process(dir, load(dir.resolve("cluster.properties")), "taskmanager.pid")
+                .orElseThrow(() -> new IllegalStateException("no TaskManager of " + dir + " is running"));
+        tm.destroyForcibly();
+        tm.onExit().get(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Starts a fresh TaskManager JVM (same configuration, same {@code classpath} as {@link #start}) against
+     * the running JobManager, and records it as the cluster's TaskManager, so {@link #stop} stops it. It
+     * registers with the JobManager within seconds; it returns without waiting for that.
+     */
+    void startTaskManager(String classpath) throws IOException, InterruptedException {
+        Path file = dir.resolve("cluster.properties");
+        Properties p = load(file);
+        p.setProperty("taskmanager.pid", String.valueOf(launchTaskManager(dir, classpath)));
+        try (var w = Files.newBufferedWriter(file)) {
+            p.store(w, "lipflow local cluster");
+        }
     }
 
     /** The cluster's classpath from a LipFlow runtime classpath: without class directories and job-only jars. */
@@ -195,6 +219,12 @@ final class LocalCluster {
         return result.subList(result.size() - 2, result.size());
     }
 
+    private static long launchTaskManager(Path dir, String classpath) throws IOException, InterruptedException {
+        Path conf = dir.resolve("conf");
+        List<String> tm = resourceParams(classpath, conf, "GET_TM_RESOURCE_PARAMS");
+        return launch(dir, "taskmanager", classpath, tm.get(0), TASKMANAGER, List.of("--configDir", conf.toString()), tm.get(1));
+    }
+
     private static long launch(Path dir, String name, String classpath, String memoryFlags, String mainClass,
                                List<String> args, String dynamicProperties) throws IOException {
         Path log = dir.resolve("log");
@@ -212,7 +242,8 @@ final class LocalCluster {
         cmd.addAll(Arrays.asList(dynamicProperties.split("\\s+")));
         Process p = new ProcessBuilder(cmd)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(log.resolve(name + ".out").toFile())
+                // appended: a replacement TaskManager keeps its predecessor's output
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.resolve(name + ".out").toFile()))
                 .redirectErrorStream(true)
                 .start();
         return p.pid();
@@ -236,12 +267,16 @@ final class LocalCluster {
     private static List<ProcessHandle> processes(Path dir, Properties p) {
         List<ProcessHandle> list = new ArrayList<>();
         for (String key : List.of("jobmanager.pid", "taskmanager.pid")) {
-            // only our JVMs: a pid may have been reused since
-            ProcessHandle.of(Long.parseLong(p.getProperty(key, "-1")))
-                    .filter(h -> h.info().commandLine().map(c -> c.contains(marker(dir) + " ")).orElse(false))
-                    .ifPresent(list::add);
+            process(dir, p, key).ifPresent(list::add);
         }
         return list;
+    }
+
+    /** The live JVM whose pid {@code p} records under {@code key}, if it is still this cluster's. */
+    private static Optional<ProcessHandle> process(Path dir, Properties p, String key) {
+        // only our JVMs: a pid may have been reused since
+        return ProcessHandle.of(Long.parseLong(p.getProperty(key, "-1")))
+                .filter(h -> h.info().commandLine().map(c -> c.contains(marker(dir) + " ")).orElse(false));
     }
 
     private static Properties load(Path file) throws IOException {

@@ -14,7 +14,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reads a frames topic the way a downstream consumer would: read_committed, per speaker in offset order. */
+/**
+ * Reads a frames topic the way a downstream consumer would: read_committed (or read_uncommitted, to see what
+ * aborted transactions left), per speaker in offset order.
+ */
 public final class FrameTopic {
     /** One record: frame {@code index} (or the end marker with the frame count). */
     public record Record(String utterance, int index, boolean end, byte[] image) {}
@@ -22,9 +25,18 @@ public final class FrameTopic {
     private FrameTopic() {}
 
     public static Map<String, List<Record>> readCommitted(String bootstrap, String topic) {
+        return read(bootstrap, topic, "read_committed");
+    }
+
+    /** Every record, those of aborted transactions too: what a consumer that ignores transactions would see. */
+    public static Map<String, List<Record>> readUncommitted(String bootstrap, String topic) {
+        return read(bootstrap, topic, "read_uncommitted");
+    }
+
+    private static Map<String, List<Record>> read(String bootstrap, String topic, String isolation) {
         Map<String, Object> config = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 20 << 20,
                 ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 50 << 20);
         Map<String, List<Record>> bySpeaker = new HashMap<>();
