@@ -168,16 +168,18 @@ final class PipelineBenchmark {
         ModelBenchmark.Result oneSession = new ModelBenchmark.Result(4, 1, cores, 0);
         Path work = Files.createTempDirectory("lipflow-bench-knobs");
         try {
-            out.println("bench knobs: mirror model, 4 speakers x 4 s, parallelism " + cores);
+            out.println("bench knobs: mirror model, 8 speakers x 4 s, parallelism " + cores);
             Map<String, Knob> mirror = new java.util.LinkedHashMap<>();
             mirror.put("baseline (object reuse, chained, JPEG q95)", (s, e) -> { });
             mirror.put("object reuse off", (s, e) -> e.getConfig().disableObjectReuse());
             mirror.put("chaining off (tensors serialised between operators)", (s, e) -> e.disableOperatorChaining());
             mirror.put("PNG frames", (s, e) -> s.format = "png");
             mirror.put("JPEG quality 80", (s, e) -> s.jpegQuality = 80);
+            mirror.put("async capacity 16 (default 64)", (s, e) -> s.asyncCapacity = 16);
+            mirror.put("async capacity 8", (s, e) -> s.asyncCapacity = 8);
             for (var k : mirror.entrySet()) {
                 PipelineRun r = pipeline(settings(models, avatarDir, "mirror", oneSession),
-                        "mirror", cores, k.getValue(), 4, 4.0, work);
+                        "mirror", cores, k.getValue(), 8, 4.0, work);
                 out.printf(Locale.ROOT, "  %-55s %6.1f frames/s %6.2f ms CPU/frame%n", k.getKey(), r.steadyFps(), r.cpuMsPerFrame());
             }
             out.println("bench knobs: full UNet, 2 speakers x 4 s");
