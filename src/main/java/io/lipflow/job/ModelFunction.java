@@ -47,7 +47,11 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
         pool = new SessionPool(Path.of(modelPath()), kind, settings.sessionsPerSlot, settings.intraOpThreads,
                 Device.parse(settings.device));
         // the first runs at a batch size are several times slower (ONNX Runtime sizes its memory arena)
-        pool.warmUp(maxBatch, 2);
+        try {
+            pool.warmUp(maxBatch, 2);
+        } catch (ai.onnxruntime.OrtException e) {
+            throw failure(e); // a model that cannot run fails here, named as on any run
+        }
         batcher = new InferenceBatcher(pool, maxBatch, Duration.ofMillis(settings.maxBatchDelayMillis));
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         latency = JobMetrics.histogram(metrics, stage + "LatencyMicros");
@@ -63,7 +67,7 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
     }
 
     /** A failed model run, named by its model file, so that the job's failure says which model broke. */
-    protected Throwable failure(Throwable error) {
+    protected ModelException failure(Throwable error) {
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                 ? error.getCause() : error;
         return new ModelException(Path.of(modelPath()).getFileName() + ": the " + kind + " failed: " + cause.getMessage(), cause);

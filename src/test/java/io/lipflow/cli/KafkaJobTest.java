@@ -1,5 +1,6 @@
 package io.lipflow.cli;
 
+import io.lipflow.testing.TestClusters;
 import io.lipflow.audio.WavDecoder;
 import io.lipflow.audio.WavEncoder;
 import io.lipflow.features.EncoderWindows;
@@ -23,7 +24,6 @@ import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -51,8 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The job with a real Kafka broker: audio in and frames out through Kafka, and recovery from a failure. */
 class KafkaJobTest {
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension CLUSTER = TestClusters.twoSlots();
 
     static KafkaBroker kafka;
 

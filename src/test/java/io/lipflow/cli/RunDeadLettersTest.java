@@ -1,11 +1,11 @@
 package io.lipflow.cli;
 
+import io.lipflow.testing.TestClusters;
 import io.lipflow.audio.WavBuilder;
 import io.lipflow.audio.WavEncoder;
 import io.lipflow.job.JobFixtures;
 import io.lipflow.job.JobEnvironment;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -31,8 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RunDeadLettersTest {
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension CLUSTER = TestClusters.twoSlots();
 
     @TempDir
     Path tmp;

@@ -1,9 +1,9 @@
 package io.lipflow.job;
 
+import io.lipflow.testing.TestClusters;
 import io.lipflow.audio.AudioChunk;
 import io.lipflow.output.VideoFrame;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
@@ -28,8 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class BackToBackUtterancesJobTest {
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension CLUSTER = TestClusters.twoSlots();
 
     @TempDir
     Path tmp;

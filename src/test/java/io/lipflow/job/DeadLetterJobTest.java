@@ -1,9 +1,9 @@
 package io.lipflow.job;
 
+import io.lipflow.testing.TestClusters;
 import io.lipflow.audio.AudioChunk;
 import io.lipflow.output.VideoFrame;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -34,8 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DeadLetterJobTest {
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension CLUSTER = TestClusters.twoSlots();
 
     private static final int RATE = 16000;
     /** Chunk size: a quarter second, so bad records can land mid-utterance. */

@@ -1,5 +1,6 @@
 package io.lipflow.job;
 
+import io.lipflow.testing.TestClusters;
 import io.lipflow.audio.AudioChunk;
 import io.lipflow.audio.PcmAudio;
 import io.lipflow.audio.WavDecoder;
@@ -14,7 +15,6 @@ import io.lipflow.inference.Device;
 import io.lipflow.output.FrameFileSink;
 import io.lipflow.output.VideoFrame;
 import io.lipflow.testing.TestAssets;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -40,8 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The whole job on a MiniCluster at parallelism 2 against the plain-Java whole-file pipeline. */
 class JobPipelineTest {
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension CLUSTER = TestClusters.twoSlots();
 
     @TempDir
     Path tmp;
