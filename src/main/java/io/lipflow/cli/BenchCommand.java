@@ -4,7 +4,9 @@ import io.lipflow.features.FrontEndBenchmark;
 import io.lipflow.inference.Device;
 import io.lipflow.inference.ModelException;
 import io.lipflow.job.SoakBenchmark;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.flink.util.FileUtils;
 import java.util.List;
 
 /**
@@ -93,13 +95,13 @@ final class BenchCommand implements Command {
             throw new UserError("--speakers and --parallelism must be positive");
         }
         args.finish();
-        Path work = java.nio.file.Files.createTempDirectory("lipflow-soak");
+        Path work = Files.createTempDirectory("lipflow-soak");
         try {
             if (!SoakBenchmark.run(speakers, seconds, parallelism, 5, work, System.out)) {
                 throw new UserError("soak failed: memory grew or frames were lost (see above)");
             }
         } finally {
-            org.apache.flink.util.FileUtils.deleteDirectory(work.toFile());
+            FileUtils.deleteDirectory(work.toFile());
         }
     }
 }

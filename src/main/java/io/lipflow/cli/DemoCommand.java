@@ -9,13 +9,12 @@ import io.lipflow.frames.AvatarStore;
 import io.lipflow.frames.DemoAvatar;
 import io.lipflow.inference.ModelGenerator;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.util.FileUtils;
 
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * {@code ./lipflow demo}: the main job on an embedded Flink with everything it needs generated on
@@ -70,7 +69,7 @@ final class DemoCommand implements Command {
 
         Path input = out.resolve("input");
         Path frames = out.resolve("frames");
-        deleteRecursively(out);
+        FileUtils.deleteDirectory(out.toFile());
         writeSpeakers(input);
         Path manifest = out.resolve("speakers.properties");
         Files.writeString(manifest, "# speaker=avatar\nanna=demo-a\nben=demo-b\ncleo=demo-a\n");
@@ -101,7 +100,7 @@ final class DemoCommand implements Command {
             DemoAvatar.writeDataset(tmp, DemoAvatar.FRAMES, style);
             store.importAvatar(Avatar.open(tmp), id, done -> { });
         } finally {
-            deleteRecursively(tmp);
+            FileUtils.deleteDirectory(tmp.toFile());
         }
     }
 
@@ -122,16 +121,5 @@ final class DemoCommand implements Command {
     private static void write(Path file, byte[] bytes) throws Exception {
         Files.createDirectories(file.getParent());
         Files.write(file, bytes);
-    }
-
-    static void deleteRecursively(Path dir) throws Exception {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

@@ -1,10 +1,10 @@
 package io.lipflow.cli;
 
 import io.lipflow.audio.AudioChunk;
+import io.lipflow.audio.SyntheticSpeech;
 import io.lipflow.audio.WavEncoder;
 import io.lipflow.features.AudioContext;
 import io.lipflow.features.EncoderWindows;
-import io.lipflow.features.MelSpectrogram;
 import io.lipflow.features.MelWindow;
 import io.lipflow.features.MelWindowStream;
 import io.lipflow.frames.Avatar;
@@ -32,6 +32,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.util.FileUtils;
 
 import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
@@ -89,11 +90,8 @@ final class PipelineBenchmark {
     private PipelineBenchmark() {}
 
     static void run(Path home, Options o, PrintStream out) throws Exception {
-        Path models = home.resolve("models");
-        ModelGenerator.ensureGenerated(models, step -> out.println("bench: " + step));
-        AvatarStore store = new AvatarStore(home.resolve("avatars"));
-        DemoCommand.ensureAvatar(store, "demo-a", 0);
-        Path avatarDir = store.dir("demo-a");
+        Path models = models(home, out);
+        Path avatarDir = avatar(home);
         int cores = Runtime.getRuntime().availableProcessors();
         out.printf("bench: %d cores, %d MB max heap; models in %s, avatar %s%n", cores,
                 Runtime.getRuntime().maxMemory() >> 20, models, avatarDir);
@@ -129,22 +127,34 @@ final class PipelineBenchmark {
             }
             report(o, ceiling, stages, runs, latencies, out);
         } finally {
-            DemoCommand.deleteRecursively(work);
+            FileUtils.deleteDirectory(work.toFile());
         }
+    }
+
+    /** The generated models under {@code home}, made on first use. */
+    private static Path models(Path home, PrintStream out) throws Exception {
+        Path models = home.resolve("models");
+        ModelGenerator.ensureGenerated(models, step -> out.println("bench: " + step));
+        return models;
+    }
+
+    /** The demo avatar the benchmarks composite into, drawn on first use. */
+    private static Path avatar(Path home) throws Exception {
+        AvatarStore store = new AvatarStore(home.resolve("avatars"));
+        DemoCommand.ensureAvatar(store, "demo-a", 0);
+        return store.dir("demo-a");
     }
 
     /** {@code ./lipflow bench latency}: only the real-time-paced streams (part 4). */
     static void latencyOnly(Path home, PrintStream out) throws Exception {
-        Path models = home.resolve("models");
-        ModelGenerator.ensureGenerated(models, step -> out.println("bench: " + step));
-        AvatarStore store = new AvatarStore(home.resolve("avatars"));
-        DemoCommand.ensureAvatar(store, "demo-a", 0);
+        Path models = models(home, out);
+        Path avatarDir = avatar(home);
         Path work = Files.createTempDirectory("lipflow-bench-latency");
         try {
             Options o = Options.full(null);
-            printLatency(latency(models, store.dir("demo-a"), "mirror", o.latencySpeakers(), o.latencySeconds(), work), out);
+            printLatency(latency(models, avatarDir, "mirror", o.latencySpeakers(), o.latencySeconds(), work), out);
         } finally {
-            DemoCommand.deleteRecursively(work);
+            FileUtils.deleteDirectory(work.toFile());
         }
     }
 
@@ -159,11 +169,8 @@ final class PipelineBenchmark {
      * the mirror model for everything around the generator, the full UNet for the generator's knobs.
      */
     static void knobs(Path home, PrintStream out) throws Exception {
-        Path models = home.resolve("models");
-        ModelGenerator.ensureGenerated(models, step -> out.println("bench: " + step));
-        AvatarStore store = new AvatarStore(home.resolve("avatars"));
-        DemoCommand.ensureAvatar(store, "demo-a", 0);
-        Path avatarDir = store.dir("demo-a");
+        Path models = models(home, out);
+        Path avatarDir = avatar(home);
         int cores = Runtime.getRuntime().availableProcessors();
         ModelBenchmark.Result oneSession = new ModelBenchmark.Result(4, 1, cores, 0);
         Path work = Files.createTempDirectory("lipflow-bench-knobs");
@@ -198,13 +205,13 @@ final class PipelineBenchmark {
                 out.printf(Locale.ROOT, "  %-55s %6.1f frames/s %6.1f ms CPU/frame%n", g.name(), r.steadyFps(), r.cpuMsPerFrame());
             }
         } finally {
-            DemoCommand.deleteRecursively(work);
+            FileUtils.deleteDirectory(work.toFile());
         }
     }
 
     /** The per-frame cost of each stage on its own, from the same classes the job runs. */
     private static Map<String, Double> stageCosts(Path models, Path avatarDir, double generatorFps) throws Exception {
-        float[] speech = speech(4.0, 16000, 1);
+        float[] speech = SyntheticSpeech.generate(4 * SyntheticSpeech.SAMPLE_RATE, 1);
         Map<String, Double> costs = new java.util.LinkedHashMap<>();
         List<MelWindow> windows = new ArrayList<>();
         int rounds = 3;
@@ -311,15 +318,15 @@ final class PipelineBenchmark {
     private static PipelineRun pipeline(JobSettings settings, String model, int parallelism, Knob knob, int speakers,
                                         double seconds, Path work) throws Exception {
         Path input = work.resolve("in-" + model + "-" + speakers);
-        DemoCommand.deleteRecursively(input);
-        DemoCommand.deleteRecursively(work.resolve("out-" + model + "-" + speakers));
+        FileUtils.deleteDirectory(input.toFile());
+        FileUtils.deleteDirectory(work.resolve("out-" + model + "-" + speakers).toFile());
         long expectedFrames = 0;
         for (int s = 0; s < speakers; s++) {
-            float[] x = speech(seconds, 16000, s + 1);
+            float[] x = SyntheticSpeech.generate((int) (seconds * SyntheticSpeech.SAMPLE_RATE), s + 1);
             Path wav = input.resolve("s" + s).resolve("u.wav");
             Files.createDirectories(wav.getParent());
             Files.write(wav, WavEncoder.pcm16(x, 16000));
-            expectedFrames += EncoderWindows.count(MelSpectrogram.frameCount(x.length)) + 2;
+            expectedFrames += EncoderWindows.videoFrames(x.length);
         }
         StreamExecutionEnvironment env = JobEnvironment.local(parallelism, work.resolve("checkpoints"), Duration.ofSeconds(2));
         knob.apply(settings, env);
@@ -446,7 +453,7 @@ final class PipelineBenchmark {
             if (audio == null) {
                 audio = new float[speakers][];
                 for (int s = 0; s < speakers; s++) {
-                    audio[s] = speech(chunks * chunkSamples / 16000.0, 16000, s + 1);
+                    audio[s] = SyntheticSpeech.generate(chunks * chunkSamples, s + 1);
                 }
                 start = System.nanoTime() + LEAD_IN_NANOS;
             }
@@ -530,18 +537,6 @@ final class PipelineBenchmark {
             // not Linux: no resident-memory figure
         }
         return 0;
-    }
-
-    /** Speech-like test audio: a voiced tone with a syllable envelope. */
-    static float[] speech(double seconds, int rate, long seed) {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
-        float[] x = new float[(int) (seconds * rate)];
-        for (int i = 0; i < x.length; i++) {
-            double t = i / (double) rate;
-            x[i] = (float) (Math.max(0, Math.sin(2 * Math.PI * (2.5 + 0.2 * seed) * t))
-                    * 0.4 * Math.sin(2 * Math.PI * (110 + 15 * seed) * t) + 0.01 * (r.nextDouble() - 0.5));
-        }
-        return x;
     }
 
     private static void report(Options o, ModelBenchmark.Result ceiling, Map<String, Double> stages,

@@ -26,6 +26,14 @@ public final class EncoderWindows {
         return (int) ((m - LENGTH) / MEL_FPS * VIDEO_FPS) + 2;
     }
 
+    /**
+     * Video frames made of {@code samples} samples at 16 kHz: N encoder windows give N + 2 frames
+     * (§2 step 5), none for no audio.
+     */
+    public static int videoFrames(long samples) {
+        return samples == 0 ? 0 : count(MelSpectrogram.frameCount(samples)) + 2;
+    }
+
     /** Unclamped start s = (int)(80.0 * (k / 25.0)) of window k. */
     public static int nominalStart(int k) {
         return (int) (MEL_FPS * (k / VIDEO_FPS));

@@ -1,5 +1,7 @@
 package io.lipflow.job;
 
+import io.lipflow.audio.SyntheticSpeech;
+
 import io.lipflow.audio.WavEncoder;
 import io.lipflow.features.EncoderWindows;
 import io.lipflow.features.MelSpectrogram;
@@ -22,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -36,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class SoakBenchmark {
     /** Utterances each speaker's audio is split into (state must be cleared between them). */
     private static final int UTTERANCES_PER_SPEAKER = 4;
-    private static final int RATE = 16000;
+    private static final int RATE = SyntheticSpeech.SAMPLE_RATE;
     /** Growth from the middle to the last third still called flat. */
     private static final double FLAT_TOLERANCE = 0.10;
 
@@ -154,58 +155,12 @@ public final class SoakBenchmark {
             String speaker = String.format("speaker-%02d", s);
             Path speakerDir = Files.createDirectories(dir.resolve(speaker));
             for (int u = 0; u < UTTERANCES_PER_SPEAKER; u++) {
-                float[] x = speechLike(perUtterance, new SplittableRandom(s * 1000L + u));
+                float[] x = SyntheticSpeech.generate(perUtterance, s * 1000L + u);
                 Files.write(speakerDir.resolve("u" + u + ".wav"), WavEncoder.pcm16(x, RATE));
                 frames.put(speaker + "/u" + u, EncoderWindows.count(MelSpectrogram.frameCount(x.length)) + 2);
             }
         }
         return frames;
-    }
-
-    /**
-     * Speech-like audio: syllables of a few hundred milliseconds (a voiced harmonic source with a
-     * gliding pitch, shaped by two formant-like resonances, under a smooth envelope) separated by short
-     * pauses, with a little noise throughout.
-     */
-    static float[] speechLike(int n, SplittableRandom random) {
-        float[] x = new float[n];
-        int pos = 0;
-        while (pos < n) {
-            int length = Math.min(n - pos, (int) (RATE * (0.12 + 0.25 * random.nextDouble())));
-            double f0 = 90 + 140 * random.nextDouble();
-            double glide = (random.nextDouble() - 0.5) * 0.6;
-            double formant1 = 300 + 600 * random.nextDouble();
-            double formant2 = 900 + 1600 * random.nextDouble();
-            int harmonics = (int) Math.min(16, 3500 / (f0 * (1 + Math.abs(glide))));
-            double[] gain = new double[harmonics + 1];
-            for (int h = 1; h <= harmonics; h++) {
-                double f = h * f0;
-                gain[h] = (1 / (1 + Math.pow((f - formant1) / 150, 2)) + 0.5 / (1 + Math.pow((f - formant2) / 250, 2))) / h;
-            }
-            double phase = 0;
-            for (int i = 0; i < length; i++) {
-                double t = (double) i / length;
-                phase += 2 * Math.PI * f0 * (1 + glide * t) / RATE;
-                // sin(h * phase) for every h by the Chebyshev recurrence: one sin and one cos per sample
-                double s1 = Math.sin(phase);
-                double twoCos = 2 * Math.cos(phase);
-                double s0 = 0;
-                double v = 0;
-                for (int h = 1; h <= harmonics; h++) {
-                    v += gain[h] * s1;
-                    double next = twoCos * s1 - s0;
-                    s0 = s1;
-                    s1 = next;
-                }
-                x[pos + i] = (float) (0.3 * Math.sin(Math.PI * t) * v);
-            }
-            pos += length;
-            pos += Math.min(n - pos, (int) (RATE * 0.15 * random.nextDouble())); // a pause
-        }
-        for (int i = 0; i < n; i++) {
-            x[i] += (float) (0.005 * (random.nextDouble() - 0.5));
-        }
-        return x;
     }
 
     /** Checks each utterance's frames arrive once each, in order, followed by its end marker. */

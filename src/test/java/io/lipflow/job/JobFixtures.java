@@ -1,7 +1,8 @@
 package io.lipflow.job;
 
+import io.lipflow.audio.SyntheticSpeech;
+
 import io.lipflow.features.EncoderWindows;
-import io.lipflow.features.MelSpectrogram;
 import io.lipflow.frames.DemoAvatar;
 import io.lipflow.inference.ModelGenerator;
 
@@ -70,11 +71,11 @@ public final class JobFixtures {
 
     /** {@code seconds} of a voiced, syllable-like 16 kHz signal. */
     public static float[] speech(double seconds, long seed) {
-        return SoakBenchmark.speechLike((int) (seconds * 16000), new java.util.SplittableRandom(seed));
+        return SyntheticSpeech.generate((int) (seconds * SyntheticSpeech.SAMPLE_RATE), seed);
     }
 
     /** Frames the job makes from {@code samples} of 16 kHz audio: N encoder windows give N + 2 frames. */
     public static int frameCount(int samples) {
-        return EncoderWindows.count(MelSpectrogram.frameCount(samples)) + 2;
+        return EncoderWindows.videoFrames(samples);
     }
 }
