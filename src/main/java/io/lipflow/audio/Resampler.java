@@ -173,9 +173,7 @@ public final class Resampler {
         out.writeLong(received);
         out.writeLong(produced);
         out.writeInt(buffer.length);
-        for (float v : buffer) {
-            out.writeFloat(v);
-        }
+        PackedArrays.writeFloats(out, buffer);
     }
 
     /** Reads a state written by {@link #writeTo}. */
@@ -185,9 +183,7 @@ public final class Resampler {
         r.received = in.readLong();
         r.produced = in.readLong();
         r.buffer = new float[in.readInt()];
-        for (int i = 0; i < r.buffer.length; i++) {
-            r.buffer[i] = in.readFloat();
-        }
+        PackedArrays.readFloats(in, r.buffer);
         return r;
     }
 

@@ -102,9 +102,9 @@ final class JobSpec {
         }
         js.jpegQuality = range(args, "quality", 95, 1, 100);
         js.device = args.get("device", "cpu");
-        js.maxBatch = range(args, "batch", js.maxBatch, 1, 256);
+        js.maxBatch = args.has("batch") ? range(args, "batch", 1, 1, 256) : 0; // 0: by device
         js.maxBatchDelayMillis = range(args, "batch-delay-ms", js.maxBatchDelayMillis, 0, 10_000);
-        js.sessionsPerSlot = range(args, "sessions", js.sessionsPerSlot, 1, 64);
+        js.sessions = args.has("sessions") ? range(args, "sessions", 1, 1, 256) : 0; // 0: by device and cores
         js.intraOpThreads = range(args, "threads", js.intraOpThreads, 1, 256);
         s.parallelism = range(args, "parallelism", 2, 1, 256);
         s.checkpointSeconds = range(args, "checkpoint-seconds", 2, 1, 3600);

@@ -1,5 +1,6 @@
 package io.lipflow.features;
 
+import io.lipflow.audio.PackedArrays;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -123,9 +124,7 @@ public final class AudioContext {
             out.writeInt(nextFrame);
             out.writeBoolean(ended);
             for (float[] row : kept) {
-                for (float v : row) {
-                    out.writeFloat(v);
-                }
+                PackedArrays.writeFloats(out, row);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -147,9 +146,7 @@ public final class AudioContext {
             c.ended = in.readBoolean();
             for (int k = c.firstKept; k < c.added; k++) {
                 float[] row = new float[EMBEDDING];
-                for (int j = 0; j < EMBEDDING; j++) {
-                    row[j] = in.readFloat();
-                }
+                PackedArrays.readFloats(in, row);
                 c.kept.addLast(row);
             }
             return c;

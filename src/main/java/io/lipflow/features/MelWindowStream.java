@@ -1,5 +1,6 @@
 package io.lipflow.features;
 
+import io.lipflow.audio.PackedArrays;
 import io.lipflow.audio.Resampler;
 
 import java.io.ByteArrayInputStream;
@@ -204,16 +205,12 @@ public final class MelWindowStream {
             out.writeDouble(previous);
             out.writeLong(signalStart);
             out.writeInt(signal.length);
-            for (double v : signal) {
-                out.writeDouble(v);
-            }
+            PackedArrays.writeDoubles(out, signal);
             out.writeInt(nextFrame);
             out.writeInt(framesStart);
             out.writeInt(frames.size());
             for (float[] frame : frames) {
-                for (float v : frame) {
-                    out.writeFloat(v);
-                }
+                PackedArrays.writeFloats(out, frame);
             }
             out.writeInt(nextWindow);
             out.writeBoolean(resampler != null);
@@ -239,18 +236,14 @@ public final class MelWindowStream {
             double previous = in.readDouble();
             long signalStart = in.readLong();
             double[] signal = new double[in.readInt()];
-            for (int i = 0; i < signal.length; i++) {
-                signal[i] = in.readDouble();
-            }
+            PackedArrays.readDoubles(in, signal);
             int nextFrame = in.readInt();
             int framesStart = in.readInt();
             int frameCount = in.readInt();
             List<float[]> frames = new ArrayList<>(frameCount);
             for (int f = 0; f < frameCount; f++) {
                 float[] frame = new float[MelFilterbank.MELS];
-                for (int b = 0; b < frame.length; b++) {
-                    frame[b] = in.readFloat();
-                }
+                PackedArrays.readFloats(in, frame);
                 frames.add(frame);
             }
             int nextWindow = in.readInt();

@@ -56,16 +56,19 @@ public final class FaceCrop {
         }
         int plane = FACE * FACE;
         for (int y = 0; y < FACE; y++) {
-            boolean maskedRow = y >= MASK_Y0 && y <= MASK_Y1;
             int src = ((y + BORDER) * CROP + BORDER) * 3;
-            int dstRow = offset + y * FACE;
+            int row = offset + y * FACE;
             for (int x = 0; x < FACE; x++, src += 3) {
-                boolean masked = maskedRow && x >= MASK_X0 && x <= MASK_X1;
-                for (int c = 0; c < 3; c++) {
-                    float v = (crop[src + c] & 0xff) / 255f;
-                    int i = dstRow + c * plane + x;
-                    dst[i] = v;
-                    dst[i + 3 * plane] = masked ? 0f : v;
+                dst[row + x] = (crop[src] & 0xff) / 255f;
+                dst[row + plane + x] = (crop[src + 1] & 0xff) / 255f;
+                dst[row + 2 * plane + x] = (crop[src + 2] & 0xff) / 255f;
+            }
+            // channels 3-5: the same rows, with the mask rectangle at 0
+            for (int c = 0; c < 3; c++) {
+                System.arraycopy(dst, row + c * plane, dst, row + (c + 3) * plane, FACE);
+                if (y >= MASK_Y0 && y <= MASK_Y1) {
+                    int masked = row + (c + 3) * plane;
+                    java.util.Arrays.fill(dst, masked + MASK_X0, masked + MASK_X1 + 1, 0f);
                 }
             }
         }

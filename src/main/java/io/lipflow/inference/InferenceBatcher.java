@@ -7,7 +7,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,9 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Gathers single inference requests into batches and runs them on a {@link SessionPool}: a batch closes
  * when it holds {@code maxBatch} requests or when its oldest request has waited {@code maxDelay}. One
- * dispatcher thread forms batches only while a session is free, so under load requests queue up and the
- * batches fill; worker threads (one per session) run them and complete the futures, in any order.
- * Thread-safe. Does not own the pool: close this first, then the pool.
+ * dispatcher thread takes the first request, waits for a free session, then fills the batch, so under load
+ * (every session busy, here or in other batchers sharing the pool) requests queue up and batches fill;
+ * worker threads (one per session) run them and complete the futures, in any order. Thread-safe. Does not
+ * own the pool: close this first, then the pool.
  */
 public final class InferenceBatcher implements AutoCloseable {
     private record Request(float[][] inputs, long submittedNanos, CompletableFuture<float[]> result) {}
@@ -26,7 +26,6 @@ public final class InferenceBatcher implements AutoCloseable {
     private final int maxBatch;
     private final long maxDelayNanos;
     private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
-    private final Semaphore freeWorkers;
     private final ExecutorService workers;
     private final Thread dispatcher;
     private final AtomicLong batches = new AtomicLong();
@@ -44,7 +43,6 @@ public final class InferenceBatcher implements AutoCloseable {
         this.pool = pool;
         this.maxBatch = maxBatch;
         this.maxDelayNanos = maxDelay.toNanos();
-        this.freeWorkers = new Semaphore(pool.size());
         AtomicInteger ids = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(pool.size(), r -> daemon(r, "lipflow-inference-" + ids.incrementAndGet()));
         this.dispatcher = daemon(this::dispatch, "lipflow-batcher");
@@ -90,17 +88,16 @@ public final class InferenceBatcher implements AutoCloseable {
     private void dispatch() {
         try {
             while (!closed || !queue.isEmpty()) {
-                freeWorkers.acquire();
-                List<Request> batch = gather();
-                if (batch.isEmpty()) {
-                    freeWorkers.release();
+                Request first = queue.poll(50, TimeUnit.MILLISECONDS); // wakes up now and then to notice close()
+                if (first == null) {
                     continue;
                 }
+                // while every session is busy (here or in another slot sharing the pool), requests queue up
+                SessionPool.Lease lease = pool.borrow();
+                List<Request> batch = gather(first);
                 workers.execute(() -> {
-                    try {
-                        runBatch(batch);
-                    } finally {
-                        freeWorkers.release();
+                    try (lease) {
+                        runBatch(lease, batch);
                     }
                 });
             }
@@ -109,13 +106,9 @@ public final class InferenceBatcher implements AutoCloseable {
         }
     }
 
-    /** Waits for a first request, then for more until the batch is full or the first one's delay is up. */
-    private List<Request> gather() throws InterruptedException {
+    /** Adds queued requests to {@code first} until the batch is full or the first one's delay is up. */
+    private List<Request> gather(Request first) throws InterruptedException {
         List<Request> batch = new ArrayList<>(maxBatch);
-        Request first = queue.poll(50, TimeUnit.MILLISECONDS); // wakes up now and then to notice close()
-        if (first == null) {
-            return batch;
-        }
         batch.add(first);
         long deadline = first.submittedNanos() + maxDelayNanos;
         while (batch.size() < maxBatch) {
@@ -133,22 +126,19 @@ public final class InferenceBatcher implements AutoCloseable {
         return batch;
     }
 
-    private void runBatch(List<Request> batch) {
+    private void runBatch(SessionPool.Lease lease, List<Request> batch) {
         try {
             List<float[][]> inputs = new ArrayList<>(batch.size());
             for (Request r : batch) {
                 inputs.add(r.inputs());
             }
-            float[][] outputs = pool.run(inputs);
+            float[][] outputs = lease.run(inputs);
             batches.incrementAndGet();
             requests.addAndGet(batch.size());
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result().complete(outputs[i]);
             }
         } catch (Exception | Error e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
             for (Request r : batch) {
                 r.result().completeExceptionally(e);
             }

@@ -65,7 +65,7 @@ public final class SessionPool implements AutoCloseable {
         if (!Files.isRegularFile(modelFile)) {
             throw new ModelException(modelFile + ": no such model file");
         }
-        free = new ArrayBlockingQueue<>(sessions);
+        free = new ArrayBlockingQueue<>(sessions, true); // fair: the slots sharing a pool take turns
         ModelContract discovered = null;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(intraOpThreads);
@@ -133,16 +133,47 @@ public final class SessionPool implements AutoCloseable {
      * with a fixed batch size gets the requests in chunks of that size, the last one zero-padded.
      */
     public float[][] run(List<float[][]> requests) throws OrtException, InterruptedException {
-        for (float[][] request : requests) {
-            checkRequest(request);
+        try (Lease lease = borrow()) {
+            return lease.run(requests);
         }
+    }
+
+    /**
+     * Waits for a free session and holds it until the lease is closed, so that a caller can decide what
+     * to run once a session is there (the batcher fills its batch meanwhile).
+     */
+    public Lease borrow() throws InterruptedException {
         long start = System.nanoTime();
         Slot slot = free.take();
         waitNanos.addAndGet(System.nanoTime() - start);
-        try {
+        return new Lease(slot);
+    }
+
+    /** One borrowed session; {@link #close()} gives it back. Used by one thread at a time. */
+    public final class Lease implements AutoCloseable {
+        private Slot slot;
+
+        private Lease(Slot slot) {
+            this.slot = slot;
+        }
+
+        /** Runs one batch on this session, as {@link SessionPool#run(List)} does. */
+        public float[][] run(List<float[][]> requests) throws OrtException {
+            if (slot == null) {
+                throw new IllegalStateException("session lease already closed");
+            }
+            for (float[][] request : requests) {
+                checkRequest(request);
+            }
             return runOn(slot, requests);
-        } finally {
-            free.put(slot);
+        }
+
+        @Override
+        public void close() {
+            if (slot != null) {
+                free.add(slot);
+                slot = null;
+            }
         }
     }
 

@@ -14,7 +14,7 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
     private static final long serialVersionUID = 1L;
 
     FaceGeneration(JobSettings settings) {
-        super(settings, ModelContract.Kind.GENERATOR, settings.maxBatch, "generator");
+        super(settings, ModelContract.Kind.GENERATOR, 0, "generator");
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.lipflow.job;
 
+import io.lipflow.inference.Device;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,12 +22,18 @@ public final class JobSettings implements Serializable {
     public Map<String, String> avatarDirs = new HashMap<>();
     /** "cpu", "cuda" or "cuda:N". */
     public String device = "cpu";
-    /** ONNX Runtime sessions per task slot, per model. */
-    public int sessionsPerSlot = 1;
+    /**
+     * ONNX Runtime sessions per model in each TaskManager process, shared by its slots; 0: one per core
+     * (divided by {@link #intraOpThreads}) on the CPU, {@value #GPU_SESSIONS} on a GPU.
+     */
+    public int sessions = 0;
     /** Intra-op threads per session. */
     public int intraOpThreads = 1;
-    /** Largest generator batch. */
-    public int maxBatch = 8;
+    /**
+     * Largest generator batch; 0: 1 on the CPU (where batching only slows the generator down) and
+     * {@value #GPU_BATCH} on a GPU.
+     */
+    public int maxBatch = 0;
     /** Longest a generator request waits for its batch to fill. */
     public int maxBatchDelayMillis = 5;
     /** In-flight requests per async operator instance. */
@@ -42,6 +49,22 @@ public final class JobSettings implements Serializable {
      * a high-rate source cannot fill memory within the length cap); beyond it the utterance is dead-lettered.
      */
     public long maxBufferedBytes = 256L << 20;
+
+    static final int GPU_SESSIONS = 2;
+    static final int GPU_BATCH = 8;
+
+    /** The sessions per model for this process on {@code device}. */
+    int sessions(Device device) {
+        if (sessions > 0) {
+            return sessions;
+        }
+        return device.isCuda() ? GPU_SESSIONS : Math.max(1, Runtime.getRuntime().availableProcessors() / intraOpThreads);
+    }
+
+    /** The largest generator batch on {@code device}. */
+    int maxBatch(Device device) {
+        return maxBatch > 0 ? maxBatch : device.isCuda() ? GPU_BATCH : 1;
+    }
 
     /** Directory of avatar {@code id}. */
     public String avatarDir(String id) {

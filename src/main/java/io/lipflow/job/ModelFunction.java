@@ -5,6 +5,7 @@ import io.lipflow.inference.InferenceBatcher;
 import io.lipflow.inference.ModelContract;
 import io.lipflow.inference.ModelException;
 import io.lipflow.inference.SessionPool;
+import io.lipflow.inference.SharedSessionPools;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
@@ -15,9 +16,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * An async operator running one ONNX model: each parallel instance (task slot) holds its own
- * {@link SessionPool} and an {@link InferenceBatcher} that batches requests across speakers, both
- * closed with the operator. Metrics, prefixed with the stage name ({@code encoder}, {@code generator}):
+ * An async operator running one ONNX model: each parallel instance (task slot) holds the process's
+ * shared {@link SessionPool} for the model ({@link SharedSessionPools}) and its own {@link InferenceBatcher}
+ * that batches the slot's requests across speakers; both are given back when the operator closes. Metrics, prefixed with the stage name ({@code encoder}, {@code generator}):
  * {@code LatencyMicros} (request to result, batching included), {@code BatchSizeMean},
  * {@code SessionsInUse} and {@code SessionWaitMillis} (total time batches waited for a free session).
  */
@@ -26,6 +27,7 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
 
     protected final JobSettings settings;
     private final ModelContract.Kind kind;
+    /** Largest batch, or 0 for the settings' generator batch on the device. */
     private final int maxBatch;
     private final String stage;
     private transient SessionPool pool;
@@ -44,15 +46,15 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
 
     @Override
     public void open(OpenContext context) throws Exception {
-        pool = new SessionPool(Path.of(modelPath()), kind, settings.sessionsPerSlot, settings.intraOpThreads,
-                Device.parse(settings.device));
-        // the first runs at a batch size are several times slower (ONNX Runtime sizes its memory arena)
+        Device device = Device.parse(settings.device);
+        int batch = maxBatch > 0 ? maxBatch : settings.maxBatch(device);
         try {
-            pool.warmUp(maxBatch, 2);
+            pool = SharedSessionPools.acquire(Path.of(modelPath()), kind, settings.sessions(device),
+                    settings.intraOpThreads, device, batch);
         } catch (ai.onnxruntime.OrtException e) {
             throw failure(e); // a model that cannot run fails here, named as on any run
         }
-        batcher = new InferenceBatcher(pool, maxBatch, Duration.ofMillis(settings.maxBatchDelayMillis));
+        batcher = new InferenceBatcher(pool, batch, Duration.ofMillis(settings.maxBatchDelayMillis));
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         latency = JobMetrics.histogram(metrics, stage + "LatencyMicros");
         metrics.gauge(stage + "BatchSizeMean", () -> batcher.batches() == 0 ? 0.0 : (double) batcher.requests() / batcher.batches());
@@ -79,7 +81,8 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
             batcher.close();
         }
         if (pool != null) {
-            pool.close();
+            SharedSessionPools.release(pool);
+            pool = null;
         }
     }
 }

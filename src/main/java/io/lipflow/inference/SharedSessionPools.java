@@ -1,0 +1,79 @@
+package io.lipflow.inference;
+
+import ai.onnxruntime.OrtException;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * The session pools of one process (a TaskManager), shared by every task slot that runs the same model
+ * the same way: a speaker's slot can keep all of the process's sessions busy when it is the only one
+ * with work, and the slots never run more sessions at once than the process was given, so they do not
+ * oversubscribe the cores. Pools are counted: the first {@link #acquire} opens and warms one up, the
+ * last {@link #release} closes it.
+ */
+public final class SharedSessionPools {
+    private record Key(Path model, ModelContract.Kind kind, int sessions, int threads, Device device) {}
+
+    private static final class Entry {
+        final Key key;
+        final SessionPool pool;
+        int users;
+
+        Entry(Key key, SessionPool pool) {
+            this.key = key;
+            this.pool = pool;
+        }
+    }
+
+    private static final Map<Key, Entry> BY_KEY = new HashMap<>();
+    private static final Map<SessionPool, Entry> BY_POOL = new IdentityHashMap<>();
+
+    private SharedSessionPools() {}
+
+    /**
+     * The process's pool for this model and configuration, opened (and warmed up with {@code warmUpBatch})
+     * on first use. Every call must be matched by one {@link #release}.
+     */
+    public static synchronized SessionPool acquire(Path model, ModelContract.Kind kind, int sessions, int threads,
+                                                   Device device, int warmUpBatch)
+            throws ModelException, OrtException, InterruptedException {
+        Key key = new Key(model.toAbsolutePath().normalize(), kind, sessions, threads, device);
+        Entry entry = BY_KEY.get(key);
+        if (entry == null) {
+            SessionPool pool = new SessionPool(model, kind, sessions, threads, device);
+            try {
+                // the first runs at a batch size are several times slower (ONNX Runtime sizes its arena)
+                pool.warmUp(warmUpBatch, 2);
+            } catch (OrtException | InterruptedException | RuntimeException e) {
+                pool.close();
+                throw e;
+            }
+            entry = new Entry(key, pool);
+            BY_KEY.put(key, entry);
+            BY_POOL.put(pool, entry);
+        }
+        entry.users++;
+        return entry.pool;
+    }
+
+    /** Gives back a pool from {@link #acquire}; the last user closes it. */
+    public static synchronized void release(SessionPool pool) throws OrtException {
+        Entry entry = BY_POOL.get(pool);
+        if (entry == null) {
+            throw new IllegalArgumentException("not a shared pool, or released too often");
+        }
+        if (--entry.users == 0) {
+            BY_POOL.remove(pool);
+            BY_KEY.remove(entry.key);
+            pool.close();
+        }
+    }
+
+    /** Pools open now (for tests). */
+    static synchronized int open() {
+        return BY_KEY.size();
+    }
+}
