@@ -15,6 +15,7 @@ import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.FileUtils;
 import org.apache.flink.util.SerializedThrowable;
 
 import java.io.IOException;
@@ -63,6 +64,16 @@ final class JobLauncher {
     static JobExecutionResult runLocal(JobSpec spec, String name, PrintStream out) throws Exception {
         int port = freePort(8081);
         Path checkpoints = Files.createTempDirectory("lipflow-checkpoints");
+        try {
+            return runLocal(spec, name, port, checkpoints, out);
+        } finally {
+            // an embedded run's checkpoints cannot be resumed from once it has ended
+            FileUtils.deleteDirectory(checkpoints.toFile());
+        }
+    }
+
+    private static JobExecutionResult runLocal(JobSpec spec, String name, int port, Path checkpoints, PrintStream out)
+            throws Exception {
         StreamExecutionEnvironment env = JobEnvironment.local(spec.parallelism, checkpoints,
                 Duration.ofSeconds(spec.checkpointSeconds), port);
         assemble(env, spec);

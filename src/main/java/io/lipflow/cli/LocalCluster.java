@@ -233,6 +233,7 @@ final class LocalCluster {
         cmd.add(marker(dir)); // first, as Linux shows other processes only the first 4 KB of a command line
         cmd.addAll(Arrays.asList(memoryFlags.split("\\s+")));
         cmd.addAll(moduleFlags());
+        cmd.add("-XX:G1HeapRegionSize=8m"); // as flink-conf/config.yaml: per-frame tensors are not humongous objects
         cmd.add("-Dlog.file=" + log.resolve(name + ".log"));
         cmd.add("-Dlog4j.configurationFile=" + dir.resolve("conf/log4j.properties").toUri());
         cmd.add("-cp");

@@ -112,7 +112,9 @@ final class PipelineBenchmark {
                 out.printf("bench (%d/4): whole pipeline, %s model%n", model.equals("reference") ? 2 : 3,
                         model.equals("reference") ? "full UNet" : "mirror");
                 for (int speakers : o.speakers()) {
-                    PipelineRun r = pipeline(models, avatarDir, model, speakers, o.secondsPerSpeaker(), work);
+                    // at least 4 speakers' worth of audio per run, so that start-up transients do not dominate
+                    double seconds = o.secondsPerSpeaker() * Math.max(1, 4.0 / speakers);
+                    PipelineRun r = pipeline(models, avatarDir, model, speakers, seconds, work);
                     out.printf(Locale.ROOT, "  %-9s %d speakers: %4d frames, %5.1f frames/s steady (%5.1f s wall), "
                                     + "%5.1f ms CPU/frame steady (%5.1f with start-up and MP4), CPU %3.0f%%, heap %d MB, RSS %d MB%n",
                             model, speakers, r.frames(), r.steadyFps(), r.wallSeconds(), r.cpuMsPerFrame(),
