@@ -17,10 +17,12 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * An async operator running one ONNX model: each parallel instance (task slot) holds the process's
- * shared {@link SessionPool} for the model ({@link SharedSessionPools}) and its own {@link InferenceBatcher}
- * that batches the slot's requests across speakers; both are given back when the operator closes. Metrics, prefixed with the stage name ({@code encoder}, {@code generator}):
- * {@code LatencyMicros} (request to result, batching included), {@code BatchSizeMean},
- * {@code SessionsInUse} and {@code SessionWaitMillis} (total time batches waited for a free session).
+ * shared {@link SessionPool} for the model ({@link SharedSessionPools}) and its own
+ * {@link InferenceBatcher} that batches the slot's requests across speakers; both are given back when
+ * the operator closes. Metrics, prefixed with the stage name ({@code encoder}, {@code generator}):
+ * {@code LatencyMicros} (request to result, batching included), {@code BatchSizeMean}, and of the
+ * shared pool {@code SessionsInUse} and {@code SessionWaitMillis} (total time batches waited for a
+ * free session).
  */
 abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
     private static final long serialVersionUID = 1L;
