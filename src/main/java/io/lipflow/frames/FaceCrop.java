@@ -1,5 +1,7 @@
 package io.lipflow.frames;
 
+import java.util.Arrays;
+
 /**
  * The model's side of one template frame (PIPELINE.md §5.1-5.4): the 328x328 bicubic crop of the box and
  * the generator's 6x320x320 input tensor built from it.
@@ -68,7 +70,7 @@ public final class FaceCrop {
                 System.arraycopy(dst, row + c * plane, dst, row + (c + 3) * plane, FACE);
                 if (y >= MASK_Y0 && y <= MASK_Y1) {
                     int masked = row + (c + 3) * plane;
-                    java.util.Arrays.fill(dst, masked + MASK_X0, masked + MASK_X1 + 1, 0f);
+                    Arrays.fill(dst, masked + MASK_X0, masked + MASK_X1 + 1, 0f);
                 }
             }
         }

@@ -4,7 +4,6 @@ import ai.onnxruntime.OrtException;
 
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -18,18 +17,15 @@ public final class SharedSessionPools {
     private record Key(Path model, ModelContract.Kind kind, int sessions, int threads, Device device) {}
 
     private static final class Entry {
-        final Key key;
         final SessionPool pool;
         int users;
 
-        Entry(Key key, SessionPool pool) {
-            this.key = key;
+        Entry(SessionPool pool) {
             this.pool = pool;
         }
     }
 
-    private static final Map<Key, Entry> BY_KEY = new HashMap<>();
-    private static final Map<SessionPool, Entry> BY_POOL = new IdentityHashMap<>();
+    private static final Map<Key, Entry> POOLS = new HashMap<>();
 
     private SharedSessionPools() {}
 
@@ -41,7 +37,7 @@ public final class SharedSessionPools {
                                                    Device device, int warmUpBatch)
             throws ModelException, OrtException, InterruptedException {
         Key key = new Key(model.toAbsolutePath().normalize(), kind, sessions, threads, device);
-        Entry entry = BY_KEY.get(key);
+        Entry entry = POOLS.get(key);
         if (entry == null) {
             SessionPool pool = new SessionPool(model, kind, sessions, threads, device);
             try {
@@ -51,9 +47,8 @@ public final class SharedSessionPools {
                 pool.close();
                 throw e;
             }
-            entry = new Entry(key, pool);
-            BY_KEY.put(key, entry);
-            BY_POOL.put(pool, entry);
+            entry = new Entry(pool);
+            POOLS.put(key, entry);
         }
         entry.users++;
         return entry.pool;
@@ -61,19 +56,21 @@ public final class SharedSessionPools {
 
     /** Gives back a pool from {@link #acquire}; the last user closes it. */
     public static synchronized void release(SessionPool pool) throws OrtException {
-        Entry entry = BY_POOL.get(pool);
-        if (entry == null) {
-            throw new IllegalArgumentException("not a shared pool, or released too often");
+        for (var it = POOLS.entrySet().iterator(); it.hasNext(); ) {
+            Entry entry = it.next().getValue();
+            if (entry.pool == pool) {
+                if (--entry.users == 0) {
+                    it.remove();
+                    pool.close();
+                }
+                return;
+            }
         }
-        if (--entry.users == 0) {
-            BY_POOL.remove(pool);
-            BY_KEY.remove(entry.key);
-            pool.close();
-        }
+        throw new IllegalArgumentException("not a shared pool, or released too often");
     }
 
     /** Pools open now (for tests). */
     static synchronized int open() {
-        return BY_KEY.size();
+        return POOLS.size();
     }
 }

@@ -1,5 +1,6 @@
 package io.lipflow.job;
 
+import io.lipflow.inference.Device;
 import io.lipflow.inference.ModelContract;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 
@@ -10,7 +11,12 @@ final class AudioEncoding extends ModelFunction<FeatureEvent, FeatureEvent> {
     private static final long serialVersionUID = 1L;
 
     AudioEncoding(JobSettings settings) {
-        super(settings, ModelContract.Kind.AUDIO_ENCODER, 32, "encoder");
+        super(settings, ModelContract.Kind.AUDIO_ENCODER, "encoder");
+    }
+
+    @Override
+    int maxBatch(Device device) {
+        return 32;
     }
 
     @Override

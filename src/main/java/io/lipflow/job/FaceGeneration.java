@@ -1,6 +1,7 @@
 package io.lipflow.job;
 
 import io.lipflow.frames.FaceCrop;
+import io.lipflow.inference.Device;
 import io.lipflow.inference.ModelContract;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 
@@ -14,7 +15,12 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
     private static final long serialVersionUID = 1L;
 
     FaceGeneration(JobSettings settings) {
-        super(settings, ModelContract.Kind.GENERATOR, 0, "generator");
+        super(settings, ModelContract.Kind.GENERATOR, "generator");
+    }
+
+    @Override
+    int maxBatch(Device device) {
+        return settings.maxBatch(device);
     }
 
     @Override

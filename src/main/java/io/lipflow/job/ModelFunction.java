@@ -29,27 +29,27 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
 
     protected final JobSettings settings;
     private final ModelContract.Kind kind;
-    /** Largest batch, or 0 for the settings' generator batch on the device. */
-    private final int maxBatch;
     private final String stage;
     private transient SessionPool pool;
     private transient InferenceBatcher batcher;
     private transient Histogram latency;
 
-    ModelFunction(JobSettings settings, ModelContract.Kind kind, int maxBatch, String stage) {
+    ModelFunction(JobSettings settings, ModelContract.Kind kind, String stage) {
         this.settings = settings;
         this.kind = kind;
-        this.maxBatch = maxBatch;
         this.stage = stage;
     }
 
     /** The model file this operator runs. */
     abstract String modelPath();
 
+    /** Largest batch on {@code device}. */
+    abstract int maxBatch(Device device);
+
     @Override
     public void open(OpenContext context) throws Exception {
         Device device = Device.parse(settings.device);
-        int batch = maxBatch > 0 ? maxBatch : settings.maxBatch(device);
+        int batch = maxBatch(device);
         try {
             pool = SharedSessionPools.acquire(Path.of(modelPath()), kind, settings.sessions(device),
                     settings.intraOpThreads, device, batch);
