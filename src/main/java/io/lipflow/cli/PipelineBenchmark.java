@@ -51,6 +51,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntConsumer;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -93,7 +94,7 @@ final class PipelineBenchmark {
     record Latency(String model, int speakers, int frames, double p50, double p95, double p99, double max,
                    double cpuUtilisation) {}
 
-    private static final String MP4_STAGE = "MP4 (decode + H.264)";
+    private static final String MP4_STAGE = "MP4 (decode + H.264 + AAC)";
 
     private PipelineBenchmark() {}
 
@@ -189,26 +190,28 @@ final class PipelineBenchmark {
             mirror.put("chaining off (tensors serialised between operators)", (s, e) -> e.disableOperatorChaining());
             mirror.put("PNG frames", (s, e) -> s.format = "png");
             mirror.put("JPEG quality 80", (s, e) -> s.jpegQuality = 80);
-            mirror.put("async capacity 16 (default 64)", (s, e) -> s.asyncCapacity = 16);
-            mirror.put("async capacity 8", (s, e) -> s.asyncCapacity = 8);
+            mirror.put("generator capacity 64 frames (default 8 on the CPU)", (s, e) -> s.generatorCapacity = 64);
+            mirror.put("generator capacity 2 frames", (s, e) -> s.generatorCapacity = 2);
             for (var k : mirror.entrySet()) {
                 PipelineRun r = pipeline(settings(models, avatarDir, "mirror"),
                         "mirror", cores, k.getValue(), 8, 4.0, work);
                 out.printf(Locale.ROOT, "  %-55s %6.1f frames/s %6.2f ms CPU/frame%n", k.getKey(), r.steadyFps(), r.cpuMsPerFrame());
             }
             out.println("bench knobs: full UNet, 2 speakers x 4 s");
-            record Generator(String name, int parallelism, int batch, int delayMs, int sessions, int threads) {}
+            record Generator(String name, int parallelism, int batch, int delayMs, int sessions, int threads, int capacity) {}
             for (Generator g : List.of(
-                    new Generator("default: " + cores + " shared sessions x 1 thread, batch 1, parallelism " + cores, cores, 0, 5, 0, 1),
-                    new Generator("1 shared session x " + cores + " threads, batch 1", cores, 0, 5, 1, cores),
-                    new Generator(cores + " shared sessions x 1 thread, batch 4, 5 ms", cores, 4, 5, 0, 1),
-                    new Generator(cores + " shared sessions x 1 thread, batch 8, 20 ms", cores, 8, 20, 0, 1),
-                    new Generator("parallelism 1, " + cores + " sessions x 1 thread, batch 1", 1, 0, 5, 0, 1))) {
+                    new Generator("default: " + cores + " shared sessions x 1 thread, batch 1, parallelism " + cores, cores, 0, 5, 0, 1, 0),
+                    new Generator("1 shared session x " + cores + " threads, batch 1", cores, 0, 5, 1, cores, 0),
+                    new Generator(cores + " shared sessions x 1 thread, batch 4, 5 ms", cores, 4, 5, 0, 1, 0),
+                    new Generator(cores + " shared sessions x 1 thread, batch 8, 20 ms", cores, 8, 20, 0, 1, 0),
+                    new Generator("generator capacity 64 frames (default 8)", cores, 0, 5, 0, 1, 64),
+                    new Generator("parallelism 1, " + cores + " sessions x 1 thread, batch 1", 1, 0, 5, 0, 1, 0))) {
                 JobSettings s = settings(models, avatarDir, "reference");
                 s.maxBatch = g.batch();
                 s.maxBatchDelayMillis = g.delayMs();
                 s.sessions = g.sessions();
                 s.intraOpThreads = g.threads();
+                s.generatorCapacity = g.capacity();
                 PipelineRun r = pipeline(s, "reference", g.parallelism(), (x, e) -> { }, 2, 4.0, work);
                 out.printf(Locale.ROOT, "  %-55s %6.1f frames/s %6.1f ms CPU/frame%n", g.name(), r.steadyFps(), r.cpuMsPerFrame());
             }
@@ -257,39 +260,41 @@ final class PipelineBenchmark {
         PreparedAvatar avatar = PreparedAvatar.prepare(Avatar.open(avatarDir), n -> { });
         PreparedTemplate t = avatar.template(1);
         float[] face = Arrays.copyOf(FaceCrop.input(t.crop()), FaceCrop.OUTPUT_SIZE);
-        t0 = cpuNanos();
-        List<byte[]> jpegs = new ArrayList<>();
-        for (int i = 0; i < 30; i++) {
-            FaceCrop.input(avatar.forFrame(i).crop());
-        }
-        costs.put("generator input", (cpuNanos() - t0) / 1e6 / 30);
-        List<io.lipflow.frames.BgrImage> composed = new ArrayList<>();
-        for (int round = 0; round < 2; round++) { // the first round warms the JIT up
-            composed.clear();
-            t0 = cpuNanos();
-            for (int i = 0; i < 30; i++) {
-                PreparedTemplate ti = avatar.forFrame(i);
-                composed.add(Compositor.composite(ti.frame(), ti.box(), ti.crop(), face, 0));
-            }
-        }
-        costs.put("composite", (cpuNanos() - t0) / 1e6 / 30);
-        for (int round = 0; round < 2; round++) { // the first round warms the JIT up
-            jpegs.clear();
-            t0 = cpuNanos();
-            for (io.lipflow.frames.BgrImage image : composed) {
-                jpegs.add(FrameEncoder.jpeg(image));
-            }
-        }
-        costs.put("JPEG encode", (cpuNanos() - t0) / 1e6 / 30);
-        Path mp4 = Files.createTempFile("lipflow-bench", ".mp4");
+        int n = 2 * avatar.templateCount();
+        costs.put("generator input", warmCost(n, i -> FaceCrop.input(avatar.forFrame(i).crop())));
+        Compositor.Patch[] patches = new Compositor.Patch[n];
+        costs.put("composite (face patch)", warmCost(n, i -> patches[i] = avatar.forFrame(i).patch(face, 0)));
+        byte[][] jpegs = new byte[n][];
+        costs.put("JPEG (spliced)", warmCost(n,
+                i -> jpegs[i] = avatar.forFrame(i).encode(patches[i], "jpg", FrameEncoder.DEFAULT_JPEG_QUALITY)));
+        // the committer's work: an utterance's JPEG files (and its WAV) to an MP4
         int mp4Frames = 125; // 5 s: the encoder's start-up is a small part of an utterance, as in the job
+        Path utterance = Files.createTempDirectory("lipflow-bench");
+        for (int i = 0; i < mp4Frames; i++) {
+            Files.write(utterance.resolve(VideoFrame.fileName(i, "jpg")), jpegs[i % n]);
+        }
+        Path wav = Files.write(utterance.resolve("u.wav"),
+                WavEncoder.pcm16(SyntheticSpeech.generate(mp4Frames * 640, 1), SyntheticSpeech.SAMPLE_RATE));
+        Path mp4 = utterance.resolve("u.mp4");
         for (int round = 0; round < 2; round++) { // the first round warms the JIT and the codec libraries up
             t0 = cpuNanos();
-            Mp4Writer.write(mp4, mp4Frames, i -> FrameEncoder.decode(jpegs.get(i % jpegs.size())), null);
+            Mp4Writer.writeUtterance(utterance, mp4Frames, "jpg", wav, mp4);
         }
         costs.put(MP4_STAGE, (cpuNanos() - t0) / 1e6 / mp4Frames);
-        Files.delete(mp4);
+        FileUtils.deleteDirectory(utterance.toFile());
         return costs;
+    }
+
+    /** CPU ms per call of {@code step} over 0..n-1, timed after two rounds that warm the JIT and caches up. */
+    private static double warmCost(int n, IntConsumer step) {
+        long t0 = 0;
+        for (int round = 0; round < 3; round++) {
+            t0 = cpuNanos();
+            for (int i = 0; i < n; i++) {
+                step.accept(i);
+            }
+        }
+        return (cpuNanos() - t0) / 1e6 / n;
     }
 
     /** The job's own defaults: sessions, threads and batch as the job picks them for this machine. */

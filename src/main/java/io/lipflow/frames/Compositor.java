@@ -8,6 +8,9 @@ package io.lipflow.frames;
 public final class Compositor {
     private Compositor() {}
 
+    /** The generator's face resized back to the template's clipped crop box: what a frame replaces. */
+    public record Patch(CropBox.Region region, byte[] pixels) {}
+
     /**
      * The composited frame.
      *
@@ -17,6 +20,14 @@ public final class Compositor {
      * @param output generator output, BGR CHW in (0,1); one frame at {@code output[offset ..]}
      */
     public static BgrImage composite(BgrImage template, CropBox box, byte[] crop, float[] output, int offset) {
+        Patch patch = patch(template, box, crop, output, offset);
+        BgrImage frame = template.copy();
+        frame.writeRegion(patch.region(), patch.pixels());
+        return frame;
+    }
+
+    /** What {@link #composite} writes over the template, without copying the template. */
+    public static Patch patch(BgrImage template, CropBox box, byte[] crop, float[] output, int offset) {
         if (crop.length != FaceCrop.CROP_BYTES) {
             throw new IllegalArgumentException("a crop has " + FaceCrop.CROP_BYTES + " bytes, got " + crop.length);
         }
@@ -36,10 +47,7 @@ public final class Compositor {
             }
         }
         CropBox.Region region = box.clip(template.width(), template.height());
-        byte[] resized = Bicubic.resizeBgr(pasted, FaceCrop.CROP, FaceCrop.CROP, region.width(), region.height());
-        BgrImage frame = template.copy();
-        frame.writeRegion(region, resized);
-        return frame;
+        return new Patch(region, Bicubic.resizeBgr(pasted, FaceCrop.CROP, FaceCrop.CROP, region.width(), region.height()));
     }
 
     /** v * 255 truncated toward zero and clamped to 0..255, as the original's astype(uint8) after a sigmoid. */

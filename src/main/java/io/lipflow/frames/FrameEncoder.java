@@ -3,6 +3,7 @@ package io.lipflow.frames;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_RST_INTERVAL;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 
@@ -20,10 +21,15 @@ public final class FrameEncoder {
 
     /** JPEG bytes at {@code quality} (1..100). */
     public static byte[] jpeg(BgrImage image, int quality) {
+        return jpeg(image, quality, 0);
+    }
+
+    /** JPEG bytes at {@code quality} with a restart marker every {@code restartMcus} MCUs (0: none). */
+    static byte[] jpeg(BgrImage image, int quality, int restartMcus) {
         if (quality < 1 || quality > 100) {
             throw new IllegalArgumentException("JPEG quality must be 1..100, got " + quality);
         }
-        return encode(image, ".jpg", new int[] {IMWRITE_JPEG_QUALITY, quality});
+        return encode(image, ".jpg", new int[] {IMWRITE_JPEG_QUALITY, quality, IMWRITE_JPEG_RST_INTERVAL, restartMcus});
     }
 
     /** JPEG bytes at the default quality, {@value #DEFAULT_JPEG_QUALITY}. */

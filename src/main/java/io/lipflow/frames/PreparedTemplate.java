@@ -13,6 +13,7 @@ public final class PreparedTemplate implements Serializable {
     private final BgrImage frame;
     private final CropBox box;
     private final byte[] crop;
+    private transient volatile TemplateJpeg jpeg; // made on the first JPEG frame (templates are shared per process)
 
     private PreparedTemplate(BgrImage frame, CropBox box, byte[] crop) {
         this.frame = frame;
@@ -46,6 +47,30 @@ public final class PreparedTemplate implements Serializable {
     /** The output frame for generator output {@code output[offset ..]} (one 3x320x320 BGR face). */
     public BgrImage composite(float[] output, int offset) {
         return Compositor.composite(frame, box, crop, output, offset);
+    }
+
+    /** What the output frame for generator output {@code output[offset ..]} writes over this template. */
+    public Compositor.Patch patch(float[] output, int offset) {
+        return Compositor.patch(frame, box, crop, output, offset);
+    }
+
+    /**
+     * The output frame, this template with {@code patch} over it, as {@code format} bytes: a JPEG is
+     * spliced from this template's own ({@link TemplateJpeg}: only the segments the face touches are
+     * encoded), a PNG is encoded whole.
+     */
+    public byte[] encode(Compositor.Patch patch, String format, int jpegQuality) {
+        if (format.equals("jpg")) {
+            TemplateJpeg encoded = jpeg;
+            if (encoded == null || encoded.quality() != jpegQuality) {
+                encoded = TemplateJpeg.encode(frame, jpegQuality); // two threads may both make it: same bytes
+                jpeg = encoded;
+            }
+            return encoded.withRegion(patch.region(), patch.pixels());
+        }
+        BgrImage whole = frame.copy();
+        whole.writeRegion(patch.region(), patch.pixels());
+        return FrameEncoder.encode(whole, format, jpegQuality);
     }
 
 }

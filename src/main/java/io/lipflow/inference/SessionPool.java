@@ -25,23 +25,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * result is closed before {@code run} returns. Thread-safe.
  */
 public final class SessionPool implements AutoCloseable {
-    /** One session and the direct buffers its inputs are staged in. */
+    /**
+     * One session and the direct buffers its inputs are staged in and its output is written to (ONNX
+     * Runtime writes straight into a pinned output, so results are copied out once).
+     */
     private static final class Slot {
         final OrtSession session;
-        final FloatBuffer[] inputs;
+        final FloatBuffer[] buffers; // the inputs', then the output's
 
         Slot(OrtSession session, int inputCount) {
             this.session = session;
-            this.inputs = new FloatBuffer[inputCount];
+            this.buffers = new FloatBuffer[inputCount + 1];
         }
 
-        /** A cleared direct buffer of at least {@code floats} capacity for input {@code i}. */
-        FloatBuffer input(int i, int floats) {
-            if (inputs[i] == null || inputs[i].capacity() < floats) {
-                inputs[i] = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        /** Buffer {@code i} (the output's is the last) holding exactly {@code floats}, position 0. */
+        FloatBuffer buffer(int i, int floats) {
+            if (buffers[i] == null || buffers[i].capacity() < floats) {
+                buffers[i] = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
             }
-            inputs[i].clear();
-            return inputs[i];
+            buffers[i].clear().limit(floats);
+            return buffers[i];
         }
     }
 
@@ -239,10 +242,12 @@ public final class SessionPool implements AutoCloseable {
         // A dynamic-batch model runs exactly the requests; a fixed one always runs its own batch size.
         int batch = contract.fixedBatch() > 0 ? chunk : to - from;
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        OnnxTensor output = null;
         try {
-            for (int i = 0; i < contract.inputNames().size(); i++) {
+            int inputs = contract.inputNames().size();
+            for (int i = 0; i < inputs; i++) {
                 int size = contract.inputSize(i);
-                FloatBuffer buffer = slot.input(i, batch * size);
+                FloatBuffer buffer = slot.buffer(i, batch * size);
                 for (int r = from; r < to; r++) {
                     buffer.put(requests.get(r)[i]);
                 }
@@ -250,9 +255,11 @@ public final class SessionPool implements AutoCloseable {
                 buffer.flip();
                 feeds.put(contract.inputNames().get(i), OnnxTensor.createTensor(env, buffer, withBatch(batch, contract.inputShape(i))));
             }
-            try (OrtSession.Result result = slot.session.run(feeds, Set.of(contract.outputName()))) {
-                FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
-                int size = contract.outputSize();
+            int size = contract.outputSize();
+            FloatBuffer out = slot.buffer(inputs, batch * size);
+            output = OnnxTensor.createTensor(env, out, withBatch(batch, contract.outputShape()));
+            try (OrtSession.Result result = slot.session.run(feeds, Map.of(contract.outputName(), output))) {
+                out.rewind();
                 for (int r = from; r < to; r++) {
                     outputs[r] = new float[size];
                     out.get(outputs[r]);
@@ -261,6 +268,9 @@ public final class SessionPool implements AutoCloseable {
         } finally {
             for (OnnxTensor t : feeds.values()) {
                 t.close();
+            }
+            if (output != null) {
+                output.close();
             }
         }
     }

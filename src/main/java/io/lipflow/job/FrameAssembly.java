@@ -1,8 +1,6 @@
 package io.lipflow.job;
 
-import io.lipflow.frames.BgrImage;
 import io.lipflow.frames.Compositor;
-import io.lipflow.frames.FrameEncoder;
 import io.lipflow.frames.PreparedTemplate;
 import io.lipflow.output.VideoFrame;
 import org.apache.flink.api.common.accumulators.IntCounter;
@@ -78,7 +76,8 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
         if (e.end) {
             end.update(e);
         } else {
-            byte[] image = encode(composite(e));
+            PreparedTemplate template = AvatarCache.get(settings, e.avatar).template(e.template);
+            byte[] image = encode(template, composite(template, e));
             if (e.index != expected) {
                 waiting.put(e.index, image);
                 waitingArrivals.put(e.index, e.arrivalMillis);
@@ -115,17 +114,16 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
         audioToFrame.update(System.currentTimeMillis() - arrivalMillis);
     }
 
-    private BgrImage composite(FrameEvent e) throws Exception {
+    private Compositor.Patch composite(PreparedTemplate template, FrameEvent e) {
         long start = System.nanoTime();
-        PreparedTemplate template = AvatarCache.get(settings, e.avatar).template(e.template);
-        BgrImage image = Compositor.composite(template.frame(), template.box(), e.crop, e.face, 0);
+        Compositor.Patch patch = Compositor.patch(template.frame(), template.box(), e.crop, e.face, 0);
         compositeLatency.update(JobMetrics.micros(start));
-        return image;
+        return patch;
     }
 
-    private byte[] encode(BgrImage image) {
+    private byte[] encode(PreparedTemplate template, Compositor.Patch patch) {
         long start = System.nanoTime();
-        byte[] encoded = FrameEncoder.encode(image, settings.format, settings.jpegQuality);
+        byte[] encoded = template.encode(patch, settings.format, settings.jpegQuality);
         encodeLatency.update(JobMetrics.micros(start));
         return encoded;
     }

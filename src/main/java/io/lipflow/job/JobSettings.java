@@ -1,6 +1,7 @@
 package io.lipflow.job;
 
 import io.lipflow.inference.Device;
+import io.lipflow.inference.ModelException;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
@@ -36,8 +37,14 @@ public final class JobSettings implements Serializable {
     public int maxBatch = 0;
     /** Longest a generator request waits for its batch to fill. */
     public int maxBatchDelayMillis = 5;
-    /** In-flight requests per async operator instance. */
-    public int asyncCapacity = 64;
+    /** In-flight mel windows per audio encoder instance (small: the encoder batches across speakers). */
+    public int encoderCapacity = 64;
+    /**
+     * In-flight frames per generator instance; 0: eight batches ({@link #maxBatch}), 8 on the CPU. A frame
+     * holds a crop and then a face (1.5 MB): more than the sessions need keeps them alive long enough for
+     * the garbage collector to copy and promote them, and adds latency.
+     */
+    public int generatorCapacity = 0;
     public int asyncTimeoutSeconds = 300;
     /** "jpg" or "png". */
     public String format = "jpg";
@@ -64,6 +71,18 @@ public final class JobSettings implements Serializable {
     /** The largest generator batch on {@code device}. */
     int maxBatch(Device device) {
         return maxBatch > 0 ? maxBatch : device.isCuda() ? GPU_BATCH : 1;
+    }
+
+    /** In-flight frames per generator instance (a bad device string is the operators' to report). */
+    int generatorCapacity() {
+        if (generatorCapacity > 0) {
+            return generatorCapacity;
+        }
+        try {
+            return 8 * maxBatch(Device.parse(device));
+        } catch (ModelException e) {
+            return 8 * maxBatch(Device.CPU);
+        }
     }
 
     /** Directory of avatar {@code id}. */

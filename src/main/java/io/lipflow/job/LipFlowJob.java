@@ -36,7 +36,7 @@ public final class LipFlowJob {
                 .name("mel windows").uid("mel-windows");
 
         SingleOutputStreamOperator<FeatureEvent> encoded = AsyncDataStream.orderedWait(windows,
-                        new AudioEncoding(settings), settings.asyncTimeoutSeconds, TimeUnit.SECONDS, settings.asyncCapacity)
+                        new AudioEncoding(settings), settings.asyncTimeoutSeconds, TimeUnit.SECONDS, settings.encoderCapacity)
                 .name("audio encoder").uid("audio-encoder");
 
         SingleOutputStreamOperator<FrameEvent> planned = DataStreamUtils
@@ -47,7 +47,7 @@ public final class LipFlowJob {
         // ordered: an end marker passes the generator at once, and unordered it could overtake the frames
         // of its utterance's predecessor, which the compositor would then count as its own
         SingleOutputStreamOperator<FrameEvent> generated = AsyncDataStream.orderedWait(planned,
-                        new FaceGeneration(settings), settings.asyncTimeoutSeconds, TimeUnit.SECONDS, settings.asyncCapacity)
+                        new FaceGeneration(settings), settings.asyncTimeoutSeconds, TimeUnit.SECONDS, settings.generatorCapacity())
                 .name("generator").uid("generator");
 
         SingleOutputStreamOperator<VideoFrame> frames = DataStreamUtils

@@ -3,9 +3,7 @@ package io.lipflow.job;
 import io.lipflow.features.AudioContext;
 import io.lipflow.features.MelWindow;
 import io.lipflow.features.MelWindowStream;
-import io.lipflow.frames.Compositor;
 import io.lipflow.frames.FaceCrop;
-import io.lipflow.frames.FrameEncoder;
 import io.lipflow.frames.PreparedAvatar;
 import io.lipflow.frames.PreparedTemplate;
 import io.lipflow.inference.Device;
@@ -52,7 +50,7 @@ public final class WholeFilePipeline implements AutoCloseable {
         for (int i = 0; i < audioInputs.size(); i++) {
             PreparedTemplate t = avatar.forFrame(i);
             float[] face = generator.run(FaceCrop.input(t.crop()), audioInputs.get(i));
-            out.add(FrameEncoder.encode(Compositor.composite(t.frame(), t.box(), t.crop(), face, 0), format, jpegQuality));
+            out.add(t.encode(t.patch(face, 0), format, jpegQuality));
         }
         return out;
     }

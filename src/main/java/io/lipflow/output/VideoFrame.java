@@ -46,7 +46,12 @@ public class VideoFrame {
 
     /** File name of frame {@code index} in its utterance directory. */
     public static String fileName(int index, String format) {
-        return String.format("frame_%05d.%s", index, format);
+        return String.format(fileNamePattern(format), index);
+    }
+
+    /** The frames' file names as a printf pattern of the index ({@code frame_%05d.jpg}), as FFmpeg reads sequences. */
+    public static String fileNamePattern(String format) {
+        return "frame_%05d." + format;
     }
 
     @Override

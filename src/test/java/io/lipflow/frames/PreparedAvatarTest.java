@@ -30,7 +30,13 @@ class PreparedAvatarTest {
             cached.writeInput(fromCache, FaceCrop.INPUT_SIZE); // second slot of a batch of two
             assertArrayEquals(FaceCrop.input(crop), Arrays.copyOfRange(fromCache, FaceCrop.INPUT_SIZE, fromCache.length));
             float[] output = TestImages.mirror(FaceCrop.input(crop));
-            assertEquals(Compositor.composite(frame, avatar.box(j), crop, output, 0), cached.composite(output, 0));
+            BgrImage composited = Compositor.composite(frame, avatar.box(j), crop, output, 0);
+            assertEquals(composited, cached.composite(output, 0));
+            // the job's encoding (a JPEG spliced from the template's, a PNG whole) has the composited pixels
+            Compositor.Patch patch = cached.patch(output, 0);
+            assertEquals(FrameEncoder.decode(FrameEncoder.jpeg(composited, 90)), FrameEncoder.decode(cached.encode(patch, "jpg", 90)));
+            assertEquals(FrameEncoder.decode(FrameEncoder.jpeg(composited)), FrameEncoder.decode(cached.encode(patch, "jpg", 95)));
+            assertEquals(composited, FrameEncoder.decode(cached.encode(patch, "png", 95)));
         }
     }
 
