@@ -24,7 +24,7 @@ final class JobSpec {
             "--generator ONNX --encoder ONNX",
             "--out DIR and/or --kafka-out HOST:PORT --frames-topic T",
             "[--format jpg|png] [--quality Q] [--parallelism N] [--device cpu|cuda[:N]]",
-            "[--batch N] [--batch-delay-ms MS] [--sessions N] [--threads N] [--checkpoint-seconds S]",
+            "[--batch N] [--batch-delay-ms MS] [--sessions N] [--threads N] [--in-flight N] [--checkpoint-seconds S]",
             "[--max-utterance-seconds S] [--max-buffered-mb M]   (default 600 s, 256 MiB per speaker)");
 
     Path audio;
@@ -106,6 +106,7 @@ final class JobSpec {
         js.maxBatchDelayMillis = range(args, "batch-delay-ms", js.maxBatchDelayMillis, 0, 10_000);
         js.sessions = args.has("sessions") ? range(args, "sessions", 1, 1, 256) : 0; // 0: by device and cores
         js.intraOpThreads = range(args, "threads", js.intraOpThreads, 1, 256);
+        js.generatorCapacity = args.has("in-flight") ? range(args, "in-flight", 8, 1, 4096) : 0; // 0: 8 batches
         s.parallelism = range(args, "parallelism", 2, 1, 256);
         s.checkpointSeconds = range(args, "checkpoint-seconds", 2, 1, 3600);
         js.maxUtteranceSeconds = range(args, "max-utterance-seconds", (int) js.maxUtteranceSeconds, 1, 86_400);

@@ -1,6 +1,6 @@
 package io.lipflow.frames;
 
-import java.util.Arrays;
+import java.nio.FloatBuffer;
 
 /**
  * The model's side of one template frame (PIPELINE.md §5.1-5.4): the 328x328 bicubic crop of the box and
@@ -34,6 +34,7 @@ public final class FaceCrop {
 
     /** byte / 255 for each byte value: a table read is cheaper than a float division. */
     private static final float[] UNIT = new float[256];
+    private static final float[] ZEROS = new float[FACE];
 
     static {
         for (int i = 0; i < 256; i++) {
@@ -58,30 +59,47 @@ public final class FaceCrop {
 
     /**
      * Writes the generator input for one 328x328 crop into {@code dst[offset .. offset + INPUT_SIZE)}, so a
-     * batch can be filled in place: channels 0-2 the face as B, G, R / 255, channels 3-5 the same with
-     * the mask rectangle at 0, each channel row-major (CHW).
+     * batch can be filled in place (see {@link #writeInput(byte[], FloatBuffer)}).
      */
     public static void writeInput(byte[] crop, float[] dst, int offset) {
+        writeInput(crop, FloatBuffer.wrap(dst).position(offset));
+    }
+
+    /**
+     * Writes the generator input for one 328x328 crop at {@code dst}'s position and advances it by
+     * {@link #INPUT_SIZE}: channels 0-2 the face as B, G, R / 255, channels 3-5 the same with the mask
+     * rectangle at 0, each channel row-major (CHW). Row by row through a small scratch array, so a
+     * session's direct buffer is written once and no input-sized array is made.
+     */
+    public static void writeInput(byte[] crop, FloatBuffer dst) {
         if (crop.length != CROP_BYTES) {
             throw new IllegalArgumentException("a crop has " + CROP_BYTES + " bytes, got " + crop.length);
         }
+        int base = dst.position();
         int plane = FACE * FACE;
+        float[] row = new float[3 * FACE]; // one row of B, then G, then R
         for (int y = 0; y < FACE; y++) {
             int src = ((y + BORDER) * CROP + BORDER) * 3;
-            int row = offset + y * FACE;
             for (int x = 0; x < FACE; x++, src += 3) {
-                dst[row + x] = UNIT[crop[src] & 0xff];
-                dst[row + plane + x] = UNIT[crop[src + 1] & 0xff];
-                dst[row + 2 * plane + x] = UNIT[crop[src + 2] & 0xff];
+                row[x] = UNIT[crop[src] & 0xff];
+                row[FACE + x] = UNIT[crop[src + 1] & 0xff];
+                row[2 * FACE + x] = UNIT[crop[src + 2] & 0xff];
             }
-            // channels 3-5: the same rows, with the mask rectangle at 0
+            boolean maskedRow = y >= MASK_Y0 && y <= MASK_Y1;
             for (int c = 0; c < 3; c++) {
-                System.arraycopy(dst, row + c * plane, dst, row + (c + 3) * plane, FACE);
-                if (y >= MASK_Y0 && y <= MASK_Y1) {
-                    int masked = row + (c + 3) * plane;
-                    Arrays.fill(dst, masked + MASK_X0, masked + MASK_X1 + 1, 0f);
+                int at = base + c * plane + y * FACE;
+                dst.put(at, row, c * FACE, FACE);
+                // channels 3-5: the same row, with the mask rectangle at 0
+                int masked = at + 3 * plane;
+                if (maskedRow) {
+                    dst.put(masked, row, c * FACE, MASK_X0);
+                    dst.put(masked + MASK_X0, ZEROS, 0, MASK_X1 - MASK_X0 + 1);
+                    dst.put(masked + MASK_X1 + 1, row, c * FACE + MASK_X1 + 1, FACE - MASK_X1 - 1);
+                } else {
+                    dst.put(masked, row, c * FACE, FACE);
                 }
             }
         }
+        dst.position(base + INPUT_SIZE);
     }
 }

@@ -61,11 +61,6 @@ public final class TemplateJpeg {
         return quality;
     }
 
-    /** The template's own JPEG (with restart markers). */
-    public byte[] bytes() {
-        return jpeg.clone();
-    }
-
     /** Width in pixels of one restart segment: the grain at which a frame is encoded again. */
     public int segmentWidth() {
         return restartMcus * layout.mcuWidth;

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * own the pool: close this first, then the pool.
  */
 public final class InferenceBatcher implements AutoCloseable {
-    private record Request(float[][] inputs, long submittedNanos, CompletableFuture<float[]> result) {}
+    private record Request(TensorInput[] inputs, long submittedNanos, CompletableFuture<float[]> result) {}
 
     private final SessionPool pool;
     private final int maxBatch;
@@ -62,7 +62,7 @@ public final class InferenceBatcher implements AutoCloseable {
      * @throws IllegalArgumentException if the inputs do not fit the model (checked here so that one bad
      *     request cannot fail the others in its batch)
      */
-    public CompletableFuture<float[]> submit(float[]... inputs) {
+    public CompletableFuture<float[]> submit(TensorInput... inputs) {
         pool.checkRequest(inputs);
         CompletableFuture<float[]> result = new CompletableFuture<>();
         synchronized (this) { // no request may slip in after close() has let the dispatcher drain the queue
@@ -73,6 +73,11 @@ public final class InferenceBatcher implements AutoCloseable {
             }
         }
         return result;
+    }
+
+    /** Queues one request of arrays, as {@link #submit(TensorInput...)}. */
+    public CompletableFuture<float[]> submit(float[]... inputs) {
+        return submit(TensorInput.of(inputs));
     }
 
     /** Model runs so far. */
@@ -128,7 +133,7 @@ public final class InferenceBatcher implements AutoCloseable {
 
     private void runBatch(SessionPool.Lease lease, List<Request> batch) {
         try {
-            List<float[][]> inputs = new ArrayList<>(batch.size());
+            List<TensorInput[]> inputs = new ArrayList<>(batch.size());
             for (Request r : batch) {
                 inputs.add(r.inputs());
             }

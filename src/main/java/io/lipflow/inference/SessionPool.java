@@ -137,7 +137,7 @@ public final class SessionPool implements AutoCloseable {
      */
     public float[][] run(List<float[][]> requests) throws OrtException, InterruptedException {
         try (Lease lease = borrow()) {
-            return lease.run(requests);
+            return lease.run(requests.stream().map(TensorInput::of).toList());
         }
     }
 
@@ -160,12 +160,12 @@ public final class SessionPool implements AutoCloseable {
             this.slot = slot;
         }
 
-        /** Runs one batch on this session, as {@link SessionPool#run(List)} does. */
-        public float[][] run(List<float[][]> requests) throws OrtException {
+        /** Runs one batch on this session, as {@link SessionPool#run(List)} does, of inputs that write themselves. */
+        public float[][] run(List<TensorInput[]> requests) throws OrtException {
             if (slot == null) {
                 throw new IllegalStateException("session lease already closed");
             }
-            for (float[][] request : requests) {
+            for (TensorInput[] request : requests) {
                 checkRequest(request);
             }
             return runOn(slot, requests);
@@ -181,7 +181,7 @@ public final class SessionPool implements AutoCloseable {
     }
 
     /** Runs the requests on one session, in chunks of the model's fixed batch size if it has one. */
-    private float[][] runOn(Slot slot, List<float[][]> requests) throws OrtException {
+    private float[][] runOn(Slot slot, List<TensorInput[]> requests) throws OrtException {
         float[][] outputs = new float[requests.size()][];
         int chunk = contract.fixedBatch() > 0 ? contract.fixedBatch() : Math.max(1, requests.size());
         for (int from = 0; from < requests.size(); from += chunk) {
@@ -196,10 +196,10 @@ public final class SessionPool implements AutoCloseable {
      * warm up with the batch size to expect before timing or serving.
      */
     public void warmUp(int batch, int runs) throws OrtException, InterruptedException {
-        List<float[][]> zeros = new ArrayList<>();
-        float[][] zero = new float[contract.inputNames().size()][];
+        List<TensorInput[]> zeros = new ArrayList<>();
+        TensorInput[] zero = new TensorInput[contract.inputNames().size()];
         for (int i = 0; i < zero.length; i++) {
-            zero[i] = new float[contract.inputSize(i)];
+            zero[i] = TensorInput.of(new float[contract.inputSize(i)]);
         }
         for (int r = 0; r < batch; r++) {
             zeros.add(zero);
@@ -225,19 +225,19 @@ public final class SessionPool implements AutoCloseable {
     }
 
     /** Throws IllegalArgumentException unless the request has one input of the right size per model input. */
-    void checkRequest(float[][] request) {
+    void checkRequest(TensorInput[] request) {
         if (request.length != contract.inputNames().size()) {
             throw new IllegalArgumentException("expected " + contract.inputNames().size() + " inputs, got " + request.length);
         }
         for (int i = 0; i < request.length; i++) {
-            if (request[i].length != contract.inputSize(i)) {
+            if (request[i].size() != contract.inputSize(i)) {
                 throw new IllegalArgumentException("input " + contract.inputNames().get(i) + " needs "
-                        + contract.inputSize(i) + " floats, got " + request[i].length);
+                        + contract.inputSize(i) + " floats, got " + request[i].size());
             }
         }
     }
 
-    private void runChunk(Slot slot, List<float[][]> requests, int from, int to, int chunk, float[][] outputs)
+    private void runChunk(Slot slot, List<TensorInput[]> requests, int from, int to, int chunk, float[][] outputs)
             throws OrtException {
         // A dynamic-batch model runs exactly the requests; a fixed one always runs its own batch size.
         int batch = contract.fixedBatch() > 0 ? chunk : to - from;
@@ -249,7 +249,7 @@ public final class SessionPool implements AutoCloseable {
                 int size = contract.inputSize(i);
                 FloatBuffer buffer = slot.buffer(i, batch * size);
                 for (int r = from; r < to; r++) {
-                    buffer.put(requests.get(r)[i]);
+                    requests.get(r)[i].writeTo(buffer);
                 }
                 buffer.put(new float[(batch - (to - from)) * size]);
                 buffer.flip();

@@ -2,6 +2,7 @@ package io.lipflow.job;
 
 import io.lipflow.inference.Device;
 import io.lipflow.inference.ModelContract;
+import io.lipflow.inference.TensorInput;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 
 import java.util.List;
@@ -30,7 +31,7 @@ final class AudioEncoding extends ModelFunction<FeatureEvent, FeatureEvent> {
             result.complete(List.of(window));
             return;
         }
-        infer(window.values).whenComplete((embedding, error) -> {
+        infer(TensorInput.of(window.values)).whenComplete((embedding, error) -> {
             if (error != null) {
                 result.completeExceptionally(failure(error));
             } else {

@@ -3,8 +3,10 @@ package io.lipflow.job;
 import io.lipflow.frames.FaceCrop;
 import io.lipflow.inference.Device;
 import io.lipflow.inference.ModelContract;
+import io.lipflow.inference.TensorInput;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 
+import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
@@ -34,7 +36,7 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
             result.complete(List.of(frame));
             return;
         }
-        infer(FaceCrop.input(frame.crop), frame.audioInput).whenComplete((face, error) -> {
+        infer(new FaceInput(frame.crop), TensorInput.of(frame.audioInput)).whenComplete((face, error) -> {
             if (error != null) {
                 result.completeExceptionally(failure(error));
             } else {
@@ -46,5 +48,21 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
                 result.complete(List.of(generated));
             }
         });
+    }
+
+    /**
+     * The generator input of a crop, built in the session's buffer when its batch runs: a frame waiting
+     * for a session holds its 323 KB crop, not a 2.4 MB input.
+     */
+    private record FaceInput(byte[] crop) implements TensorInput {
+        @Override
+        public int size() {
+            return FaceCrop.INPUT_SIZE;
+        }
+
+        @Override
+        public void writeTo(FloatBuffer dst) {
+            FaceCrop.writeInput(crop, dst);
+        }
     }
 }

@@ -6,6 +6,7 @@ import io.lipflow.inference.ModelContract;
 import io.lipflow.inference.ModelException;
 import io.lipflow.inference.SessionPool;
 import io.lipflow.inference.SharedSessionPools;
+import io.lipflow.inference.TensorInput;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
@@ -65,7 +66,7 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
     }
 
     /** Queues one model request with the batcher and records its latency when the result is there. */
-    protected CompletableFuture<float[]> infer(float[]... inputs) {
+    protected CompletableFuture<float[]> infer(TensorInput... inputs) {
         long start = System.nanoTime();
         return batcher.submit(inputs).whenComplete((result, error) -> latency.update(JobMetrics.micros(start)));
     }

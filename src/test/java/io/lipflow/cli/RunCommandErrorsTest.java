@@ -109,5 +109,6 @@ class RunCommandErrorsTest {
     void limitsOutOfRange() {
         assertUserError(run("--max-utterance-seconds", "0"), "--max-utterance-seconds must be 1..86400, got 0");
         assertUserError(run("--max-buffered-mb", "lots"), "--max-buffered-mb expects an integer, got 'lots'");
+        assertUserError(run("--in-flight", "0"), "--in-flight must be 1..4096, got 0");
     }
 }

@@ -1,10 +1,15 @@
 package io.lipflow.frames;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +84,33 @@ class FaceCropTest {
             black += t[3 * PLANE + i] == 0f && t[4 * PLANE + i] == 0f && t[5 * PLANE + i] == 0f ? 1 : 0;
         }
         assertEquals(310 * 305, black);
+    }
+
+    @Test
+    void inputWrittenIntoADirectBufferIsEveryPixelOverTwoFiftyFive() {
+        byte[] crop = new byte[FaceCrop.CROP_BYTES];
+        new SplittableRandom(5).nextBytes(crop);
+        float[] expected = new float[FaceCrop.INPUT_SIZE];
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < 320; y++) {
+                for (int x = 0; x < 320; x++) {
+                    float v = (crop[((y + 4) * 328 + x + 4) * 3 + c] & 0xff) / 255f;
+                    boolean masked = y >= 5 && y <= 309 && x >= 5 && x <= 314;
+                    expected[c * PLANE + y * 320 + x] = v;
+                    expected[(c + 3) * PLANE + y * 320 + x] = masked ? 0f : v;
+                }
+            }
+        }
+        FloatBuffer direct = ByteBuffer.allocateDirect((FaceCrop.INPUT_SIZE + 7) * 4)
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        direct.position(7); // the second input of a batch starts past the first
+        FaceCrop.writeInput(crop, direct);
+        assertEquals(7 + FaceCrop.INPUT_SIZE, direct.position());
+        float[] written = new float[FaceCrop.INPUT_SIZE];
+        direct.position(7);
+        direct.get(written);
+        assertArrayEquals(expected, written);
+        assertArrayEquals(expected, FaceCrop.input(crop));
     }
 
     @Test
