@@ -35,14 +35,25 @@ public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<
     private static final long serialVersionUID = 1L;
 
     private final String root;
+    private final boolean mp4;
 
     public FrameFileSink(Path root) {
+        this(root, true);
+    }
+
+    private FrameFileSink(Path root, boolean mp4) {
         this.root = root.toAbsolutePath().toString();
+        this.mp4 = mp4;
+    }
+
+    /** Frames and WAVs only, no MP4: for measuring the pipeline apart from the MP4 muxing. */
+    public static FrameFileSink withoutMp4(Path root) {
+        return new FrameFileSink(root, false);
     }
 
     @Override
     public SinkWriter<VideoFrame> createWriter(WriterInitContext context) {
-        return new Writer(Path.of(root));
+        return new Writer(Path.of(root), mp4);
     }
 
     @Override
@@ -60,10 +71,12 @@ public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<
 
     private static final class Writer implements CommittingSinkWriter<VideoFrame, Committable> {
         private final Path root;
+        private final boolean mp4;
         private final List<Committable> pending = new ArrayList<>();
 
-        Writer(Path root) {
+        Writer(Path root, boolean mp4) {
             this.root = root;
+            this.mp4 = mp4;
         }
 
         @Override
@@ -72,8 +85,10 @@ public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<
             if (f.end) {
                 Path wav = speakerDir.resolve(f.utterance + ".wav");
                 pending.add(writePending(wav, WavEncoder.pcm16(f.audio, f.audioRate)));
-                Path mp4 = speakerDir.resolve(f.utterance + ".mp4");
-                pending.add(new Committable(true, speakerDir.resolve(f.utterance).toString(), mp4.toString(), f.index, f.format));
+                if (mp4) {
+                    Path video = speakerDir.resolve(f.utterance + ".mp4");
+                    pending.add(new Committable(true, speakerDir.resolve(f.utterance).toString(), video.toString(), f.index, f.format));
+                }
             } else {
                 Path target = speakerDir.resolve(f.utterance).resolve(VideoFrame.fileName(f.index, f.format));
                 pending.add(writePending(target, f.image));
