@@ -10,7 +10,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,8 +17,8 @@ import java.util.concurrent.Future;
 
 /**
  * The models' raw throughput: generator frames/s over batch sizes and session x thread splits of the
- * cores present, and encoder windows/s. The best configuration, measured again for longer, is the
- * pipeline's ceiling.
+ * cores present, and encoder windows/s. The better of the two best configurations, each measured again
+ * for longer, is the pipeline's ceiling.
  */
 final class ModelBenchmark {
     private static final int[] GENERATOR_BATCHES = {1, 2, 4, 8, 16};
@@ -71,13 +70,23 @@ final class ModelBenchmark {
             Result r = measure(generator, ModelContract.Kind.GENERATOR, device, generatorRequest, bestBatch.batch(), 1, 1, seconds);
             out.println("generator " + r.describe("frames/s"));
             results.add(r);
+            if (bestBatch.batch() != 1) { // the job's own CPU default: one single-threaded session per core, batch 1
+                r = measure(generator, ModelContract.Kind.GENERATOR, device, generatorRequest, 1, cores, 1, seconds);
+                out.println("generator " + r.describe("frames/s"));
+                results.add(r);
+            }
         }
-        Result best = results.stream().max((a, b) -> Double.compare(a.perSecond(), b.perSecond())).orElseThrow();
-        // the largest of several noisy measurements overstates its configuration (the winner's curse):
-        // the ceiling is the chosen configuration measured again, for longer
-        Result bestGenerator = measure(generator, ModelContract.Kind.GENERATOR, device, generatorRequest, best.batch(),
-                best.sessions(), best.threads(), 3 * seconds);
-        out.println("generator " + bestGenerator.describe("frames/s") + " again over " + 3 * seconds + " s: the ceiling");
+        // The largest of several noisy measurements overstates its configuration (the winner's curse), and
+        // one short measurement can also understate one: the two best are measured again, for longer, and
+        // the better of those is the ceiling.
+        results.sort((a, b) -> Double.compare(b.perSecond(), a.perSecond()));
+        Result bestGenerator = null;
+        for (Result candidate : results.subList(0, Math.min(2, results.size()))) {
+            Result again = measure(generator, ModelContract.Kind.GENERATOR, device, generatorRequest, candidate.batch(),
+                    candidate.sessions(), candidate.threads(), 3 * seconds);
+            out.println("generator " + again.describe("frames/s") + " again over " + 3 * seconds + " s");
+            bestGenerator = bestGenerator == null || again.perSecond() > bestGenerator.perSecond() ? again : bestGenerator;
+        }
 
         Result bestEncoder = null;
         for (int batch : ENCODER_BATCHES) {
@@ -86,8 +95,7 @@ final class ModelBenchmark {
             out.println("encoder   " + r.describe("windows/s"));
             bestEncoder = bestEncoder == null || r.perSecond() > bestEncoder.perSecond() ? r : bestEncoder;
         }
-        out.println("best generator:" + bestGenerator.describe("frames/s") + String.format(Locale.ROOT,
-                " (%.2f in the search)", best.perSecond()));
+        out.println("best generator:" + bestGenerator.describe("frames/s") + " (measured again: the ceiling)");
         out.println("best encoder:  " + bestEncoder.describe("windows/s"));
         return bestGenerator;
     }
