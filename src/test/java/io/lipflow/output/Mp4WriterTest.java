@@ -46,6 +46,21 @@ class Mp4WriterTest {
     }
 
     @Test
+    void anUtteranceOfPngFilesPlaysBackAsItsFrames() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("u3"));
+        List<BgrImage> written = new ArrayList<>();
+        for (int i = 0; i < FRAMES; i++) {
+            written.add(DemoAvatar.frame(i));
+            Files.write(dir.resolve(VideoFrame.fileName(i, "png")), FrameEncoder.png(written.get(i)));
+        }
+        Path mp4 = tmp.resolve("u3.mp4");
+
+        Mp4Writer.writeUtterance(dir, FRAMES, "png", null, mp4);
+
+        assertPlaysBack(mp4, written, false);
+    }
+
+    @Test
     void bgrImagesPlayBackAsWritten() throws Exception {
         List<BgrImage> written = new ArrayList<>();
         for (int i = 0; i < FRAMES; i++) {
