@@ -70,7 +70,8 @@ final class ModelBenchmark {
             Result r = measure(generator, ModelContract.Kind.GENERATOR, device, generatorRequest, bestBatch.batch(), 1, 1, seconds);
             out.println("generator " + r.describe("frames/s"));
             results.add(r);
-            if (bestBatch.batch() != 1) { // the job's own CPU default: one single-threaded session per core, batch 1
+            boolean measured = results.stream().anyMatch(m -> m.batch() == 1 && m.sessions() == cores && m.threads() == 1);
+            if (!measured) { // the job's own CPU default: one single-threaded session per core, batch 1
                 r = measure(generator, ModelContract.Kind.GENERATOR, device, generatorRequest, 1, cores, 1, seconds);
                 out.println("generator " + r.describe("frames/s"));
                 results.add(r);

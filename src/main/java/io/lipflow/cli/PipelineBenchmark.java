@@ -99,7 +99,7 @@ final class PipelineBenchmark {
     record Latency(String model, int speakers, int frames, double p50, double p95, double p99, double max,
                    double cpuUtilisation) {}
 
-    private static final String MP4_STAGE = "MP4 (H.264 + AAC)";
+    private static final String MP4_STAGE = "MP4 (decode + H.264 + AAC)";
 
     private PipelineBenchmark() {}
 
@@ -631,12 +631,12 @@ final class PipelineBenchmark {
         double maxMs = stages.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
         int y = 60;
         for (Map.Entry<String, Double> e : stages.entrySet()) {
-            int len = (int) (380 * e.getValue() / maxMs);
+            int len = (int) (360 * e.getValue() / maxMs);
             g.setColor(e.getKey().startsWith("generator (") ? new Color(200, 80, 60) : new Color(70, 120, 190));
-            g.fillRect(190, y, Math.max(1, len), 26);
+            g.fillRect(215, y, Math.max(1, len), 26);
             g.setColor(Color.BLACK);
             g.drawString(e.getKey(), 30, y + 18);
-            g.drawString(String.format(Locale.ROOT, "%.2f", e.getValue()), 195 + len, y + 18);
+            g.drawString(String.format(Locale.ROOT, "%.2f", e.getValue()), 220 + len, y + 18);
             y += 44;
         }
         int x0 = 700;
@@ -644,12 +644,12 @@ final class PipelineBenchmark {
         int pw = 460;
         int ph = 360;
         // log scale: the UNet and its ceiling (~25 frames/s) and the mirror (hundreds) on one chart
-        double low = Math.pow(10, Math.floor(Math.log10(Math.min(ceiling.perSecond(),
-                runs.stream().mapToDouble(PipelineRun::steadyFps).min().orElse(1)) * 0.8)));
+        double low = Math.pow(10, Math.floor(Math.log10(Math.max(1, Math.min(ceiling.perSecond(),
+                runs.stream().mapToDouble(PipelineRun::steadyFps).min().orElse(1)) * 0.8))));
         double high = Math.pow(10, Math.ceil(Math.log10(Math.max(ceiling.perSecond(),
                 runs.stream().mapToDouble(PipelineRun::steadyFps).max().orElse(1)) * 1.2)));
         java.util.function.DoubleToIntFunction yOf =
-                v -> y0 - (int) (ph * (Math.log10(v) - Math.log10(low)) / (Math.log10(high) - Math.log10(low)));
+                v -> y0 - (int) (ph * (Math.log10(Math.max(v, low)) - Math.log10(low)) / (Math.log10(high) - Math.log10(low)));
         int maxSpeakers = runs.stream().mapToInt(PipelineRun::speakers).max().orElse(1);
         g.setColor(Color.BLACK);
         g.drawLine(x0, y0, x0 + pw, y0);

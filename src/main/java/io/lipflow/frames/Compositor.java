@@ -9,7 +9,14 @@ public final class Compositor {
     private Compositor() {}
 
     /** The generator's face resized back to the template's clipped crop box: what a frame replaces. */
-    public record Patch(CropBox.Region region, byte[] pixels) {}
+    public record Patch(CropBox.Region region, byte[] pixels) {
+        /** A copy of {@code template} with this patch written over it. */
+        public BgrImage over(BgrImage template) {
+            BgrImage frame = template.copy();
+            frame.writeRegion(region, pixels);
+            return frame;
+        }
+    }
 
     /**
      * The composited frame.
@@ -20,10 +27,7 @@ public final class Compositor {
      * @param output generator output, BGR CHW in (0,1); one frame at {@code output[offset ..]}
      */
     public static BgrImage composite(BgrImage template, CropBox box, byte[] crop, float[] output, int offset) {
-        Patch patch = patch(template, box, crop, output, offset);
-        BgrImage frame = template.copy();
-        frame.writeRegion(patch.region(), patch.pixels());
-        return frame;
+        return patch(template, box, crop, output, offset).over(template);
     }
 
     /** What {@link #composite} writes over the template, without copying the template. */

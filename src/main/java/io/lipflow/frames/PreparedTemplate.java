@@ -1,6 +1,8 @@
 package io.lipflow.frames;
 
 import java.io.Serializable;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One template frame preprocessed once: the decoded frame, its crop box and its 328x328 crop. Building
@@ -13,7 +15,7 @@ public final class PreparedTemplate implements Serializable {
     private final BgrImage frame;
     private final CropBox box;
     private final byte[] crop;
-    private transient volatile TemplateJpeg jpeg; // made on the first JPEG frame (templates are shared per process)
+    private transient Map<Integer, TemplateJpeg> jpegs; // by quality, made on first use (templates are shared per process)
 
     private PreparedTemplate(BgrImage frame, CropBox box, byte[] crop) {
         this.frame = frame;
@@ -61,16 +63,17 @@ public final class PreparedTemplate implements Serializable {
      */
     public byte[] encode(Compositor.Patch patch, String format, int jpegQuality) {
         if (format.equals("jpg")) {
-            TemplateJpeg encoded = jpeg;
-            if (encoded == null || encoded.quality() != jpegQuality) {
-                encoded = TemplateJpeg.encode(frame, jpegQuality); // two threads may both make it: same bytes
-                jpeg = encoded;
-            }
-            return encoded.withRegion(patch.region(), patch.pixels());
+            return jpegs().computeIfAbsent(jpegQuality, q -> TemplateJpeg.encode(frame, q))
+                    .withRegion(patch.region(), patch.pixels());
         }
-        BgrImage whole = frame.copy();
-        whole.writeRegion(patch.region(), patch.pixels());
-        return FrameEncoder.encode(whole, format, jpegQuality);
+        return FrameEncoder.encode(patch.over(frame), format, jpegQuality);
+    }
+
+    private synchronized Map<Integer, TemplateJpeg> jpegs() {
+        if (jpegs == null) {
+            jpegs = new ConcurrentHashMap<>();
+        }
+        return jpegs;
     }
 
 }

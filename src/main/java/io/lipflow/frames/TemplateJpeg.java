@@ -57,10 +57,6 @@ public final class TemplateJpeg {
         return new TemplateJpeg(template, quality, restartMcus, layout, jpeg);
     }
 
-    public int quality() {
-        return quality;
-    }
-
     /** Width in pixels of one restart segment: the grain at which a frame is encoded again. */
     public int segmentWidth() {
         return restartMcus * layout.mcuWidth;
@@ -88,45 +84,35 @@ public final class TemplateJpeg {
         patch.writeRegion(new CropBox.Region(region.x() - x0, region.y() - y0, region.width(), region.height()), pixels);
         byte[] patchJpeg = FrameEncoder.jpeg(patch, quality, restartMcus);
         Layout patchLayout = Layout.parse(patchJpeg);
-        if (!Arrays.equals(patchLayout.tables, layout.tables) || patchLayout.restartMcus != restartMcus) {
-            throw new IllegalStateException("OpenCV encoded a patch with other tables than its template");
+        if (!Arrays.equals(patchLayout.tables, layout.tables) || patchLayout.restartMcus != restartMcus
+                || patchLayout.mcuWidth != layout.mcuWidth || patchLayout.mcuHeight != layout.mcuHeight) {
+            throw new IllegalStateException("OpenCV encoded a patch unlike its template: " + patchLayout + " against " + layout);
         }
 
         int rowSegments = layout.segmentsPerRow();
         int patchRowSegments = patchLayout.segmentsPerRow();
+        int patchRows = patchLayout.segmentCount() / patchRowSegments;
         int firstRow = y0 / mcuH;
         int firstColumn = x0 / segW;
         int segments = layout.segmentCount();
-        int[] from = new int[segments]; // which JPEG each segment comes from: 0 the template, 1 the patch
-        int[] index = new int[segments];
-        int size = layout.headerEnd + 2; // header + EOI
+        ByteArrayOutputStream out = new ByteArrayOutputStream(jpeg.length + patchJpeg.length);
+        out.write(jpeg, 0, layout.headerEnd);
         for (int s = 0; s < segments; s++) {
             int row = s / rowSegments - firstRow;
             int column = s % rowSegments - firstColumn;
-            boolean patched = row >= 0 && row < patchLayout.segmentCount() / patchRowSegments
-                    && column >= 0 && column < patchRowSegments;
-            from[s] = patched ? 1 : 0;
-            index[s] = patched ? row * patchRowSegments + column : s;
-            Layout l = patched ? patchLayout : layout;
-            size += l.segmentLength(index[s]) + (s < segments - 1 ? 2 : 0);
-        }
-        byte[] out = new byte[size];
-        System.arraycopy(jpeg, 0, out, 0, layout.headerEnd);
-        int p = layout.headerEnd;
-        for (int s = 0; s < segments; s++) {
-            Layout l = from[s] == 1 ? patchLayout : layout;
-            byte[] source = from[s] == 1 ? patchJpeg : jpeg;
-            int length = l.segmentLength(index[s]);
-            System.arraycopy(source, l.segmentStart[index[s]], out, p, length);
-            p += length;
+            if (row >= 0 && row < patchRows && column >= 0 && column < patchRowSegments) {
+                patchLayout.copySegment(patchJpeg, row * patchRowSegments + column, out);
+            } else {
+                layout.copySegment(jpeg, s, out);
+            }
             if (s < segments - 1) {
-                out[p++] = (byte) 0xFF;
-                out[p++] = (byte) (RST0 + s % 8);
+                out.write(0xFF);
+                out.write(RST0 + s % 8);
             }
         }
-        out[p++] = (byte) 0xFF;
-        out[p] = (byte) EOI;
-        return out;
+        out.write(0xFF);
+        out.write(EOI);
+        return out.toByteArray();
     }
 
     private static int ceil(int value, int grain) {
@@ -145,8 +131,9 @@ public final class TemplateJpeg {
             return segmentStart.length;
         }
 
-        int segmentLength(int s) {
-            return segmentEnd[s] - segmentStart[s];
+        /** Appends segment {@code s} of {@code jpeg} (whose layout this is), without its marker. */
+        void copySegment(byte[] jpeg, int s, ByteArrayOutputStream out) {
+            out.write(jpeg, segmentStart[s], segmentEnd[s] - segmentStart[s]);
         }
 
         static Layout parse(byte[] jpeg) {
@@ -204,12 +191,12 @@ public final class TemplateJpeg {
                 }
                 int m = u8(jpeg, i + 1);
                 if ((m >= RST0 && m <= RST0 + 7) || m == EOI) {
-                    if (s == segments) {
-                        throw new IllegalStateException("JPEG has more restart segments than its " + segments);
-                    }
                     end[s++] = i;
                     if (m == EOI) {
                         break;
+                    }
+                    if (s == segments) {
+                        throw new IllegalStateException("JPEG has more restart segments than its " + segments);
                     }
                     start[s] = i + 2;
                     i++;

@@ -55,6 +55,14 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
      * for a session holds its 323 KB crop, not a 2.4 MB input.
      */
     private record FaceInput(byte[] crop) implements TensorInput {
+        FaceInput {
+            // checked here, not when its batch runs, where a bad request would fail the whole batch
+            if (crop == null || crop.length != FaceCrop.CROP_BYTES) {
+                throw new IllegalArgumentException("a crop has " + FaceCrop.CROP_BYTES + " bytes, got "
+                        + (crop == null ? "none" : crop.length));
+            }
+        }
+
         @Override
         public int size() {
             return FaceCrop.INPUT_SIZE;

@@ -40,9 +40,10 @@ public final class JobSettings implements Serializable {
     /** In-flight mel windows per audio encoder instance (small: the encoder batches across speakers). */
     public int encoderCapacity = 64;
     /**
-     * In-flight frames per generator instance; 0: eight batches ({@link #maxBatch}), 8 on the CPU. A frame
-     * holds a crop and then a face (1.5 MB): more than the sessions need keeps them alive long enough for
-     * the garbage collector to copy and promote them, and adds latency.
+     * In-flight frames per generator instance; 0: eight batches ({@link #maxBatch}), or two per session if
+     * that is more (sessions as counted where the job is built), so 8 on a small CPU. A frame holds a crop
+     * and then a face (1.5 MB): more than the sessions need keeps them alive long enough for the garbage
+     * collector to copy and promote them, and adds latency.
      */
     public int generatorCapacity = 0;
     public int asyncTimeoutSeconds = 300;
@@ -78,11 +79,13 @@ public final class JobSettings implements Serializable {
         if (generatorCapacity > 0) {
             return generatorCapacity;
         }
+        Device d;
         try {
-            return 8 * maxBatch(Device.parse(device));
+            d = Device.parse(device);
         } catch (ModelException e) {
-            return 8 * maxBatch(Device.CPU);
+            d = Device.CPU;
         }
+        return Math.max(8, 2 * sessions(d)) * maxBatch(d);
     }
 
     /** Directory of avatar {@code id}. */

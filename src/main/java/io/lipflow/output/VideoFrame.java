@@ -1,5 +1,7 @@
 package io.lipflow.output;
 
+import java.util.Locale;
+
 /**
  * One output frame of a speaker's utterance, encoded (JPEG or PNG), or the utterance's end marker
  * ({@code end = true}, {@code index} = frame count) carrying its audio for the MP4.
@@ -46,7 +48,7 @@ public class VideoFrame {
 
     /** File name of frame {@code index} in its utterance directory. */
     public static String fileName(int index, String format) {
-        return String.format(fileNamePattern(format), index);
+        return String.format(Locale.ROOT, fileNamePattern(format), index); // ASCII digits, as FFmpeg reads them
     }
 
     /** The frames' file names as a printf pattern of the index ({@code frame_%05d.jpg}), as FFmpeg reads sequences. */
