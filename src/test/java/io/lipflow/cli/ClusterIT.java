@@ -100,12 +100,14 @@ class ClusterIT {
     void runsAMultiSpeakerFileJobAndReportsMetrics() throws Exception {
         Path in = tmp.resolve("in");
         Map<String, float[]> utterances = new HashMap<>();
-        // long enough (about 20 s of work) for the 60 s frame rate meter to update (every 5 s) while the job runs
-        float[] thrice = new float[speech.samples().length * 3];
-        for (int k = 0; k < 3; k++) {
-            System.arraycopy(speech.samples(), 0, thrice, k * speech.samples().length, speech.samples().length);
+        // long enough (well over 10 s of work) for the 60 s frame rate meter to update (every 5 s) while the
+        // job runs, however fast the frames are made
+        int repeats = 6;
+        float[] repeated = new float[speech.samples().length * repeats];
+        for (int k = 0; k < repeats; k++) {
+            System.arraycopy(speech.samples(), 0, repeated, k * speech.samples().length, speech.samples().length);
         }
-        utterances.put("anna/hello", thrice);
+        utterances.put("anna/hello", repeated);
         utterances.put("erin/again", Arrays.copyOf(speech.samples(), speech.sampleRate()));
         utterances.put("bob/hi", Arrays.copyOfRange(speech.samples(), speech.sampleRate() / 2, speech.samples().length));
         utterances.put("carl/short", Arrays.copyOf(speech.samples(), speech.sampleRate() * 23 / 10));
