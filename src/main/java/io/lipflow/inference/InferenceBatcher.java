@@ -75,11 +75,6 @@ public final class InferenceBatcher implements AutoCloseable {
         return result;
     }
 
-    /** Queues one request of arrays, as {@link #submit(TensorInput...)}. */
-    public CompletableFuture<float[]> submit(float[]... inputs) {
-        return submit(TensorInput.of(inputs));
-    }
-
     /** Model runs so far. */
     public long batches() {
         return batches.get();

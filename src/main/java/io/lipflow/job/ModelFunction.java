@@ -1,5 +1,6 @@
 package io.lipflow.job;
 
+import ai.onnxruntime.OrtException;
 import io.lipflow.inference.Device;
 import io.lipflow.inference.InferenceBatcher;
 import io.lipflow.inference.ModelContract;
@@ -54,7 +55,7 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
         try {
             pool = SharedSessionPools.acquire(Path.of(modelPath()), kind, settings.sessions(device),
                     settings.intraOpThreads, device, batch);
-        } catch (ai.onnxruntime.OrtException e) {
+        } catch (OrtException e) {
             throw failure(e); // a model that cannot run fails here, named as on any run
         }
         batcher = new InferenceBatcher(pool, batch, Duration.ofMillis(settings.maxBatchDelayMillis));

@@ -1,10 +1,8 @@
 package io.lipflow.job;
 
 import io.lipflow.audio.SyntheticSpeech;
-
 import io.lipflow.audio.WavEncoder;
 import io.lipflow.features.EncoderWindows;
-import io.lipflow.features.MelSpectrogram;
 import io.lipflow.frames.DemoAvatar;
 import io.lipflow.inference.ModelGenerator;
 import io.lipflow.output.VideoFrame;
@@ -157,7 +155,7 @@ public final class SoakBenchmark {
             for (int u = 0; u < UTTERANCES_PER_SPEAKER; u++) {
                 float[] x = SyntheticSpeech.generate(perUtterance, s * 1000L + u);
                 Files.write(speakerDir.resolve("u" + u + ".wav"), WavEncoder.pcm16(x, RATE));
-                frames.put(speaker + "/u" + u, EncoderWindows.count(MelSpectrogram.frameCount(x.length)) + 2);
+                frames.put(speaker + "/u" + u, EncoderWindows.videoFrames(x.length));
             }
         }
         return frames;

@@ -4,7 +4,6 @@ import io.lipflow.testing.TestClusters;
 import io.lipflow.audio.WavDecoder;
 import io.lipflow.audio.WavEncoder;
 import io.lipflow.features.EncoderWindows;
-import io.lipflow.features.MelSpectrogram;
 import io.lipflow.frames.Avatar;
 import io.lipflow.frames.PreparedAvatar;
 import io.lipflow.inference.Device;
@@ -87,7 +86,7 @@ class KafkaJobTest {
         }
         Files.write(wav, WavEncoder.pcm16(x, rate));
         float[] read = WavDecoder.read(wav).samples();
-        int expected = EncoderWindows.count(MelSpectrogram.frameCount((long) Math.ceil(read.length * 16000.0 / rate))) + 2;
+        int expected = EncoderWindows.videoFrames((long) Math.ceil(read.length * 16000.0 / rate));
         try (WholeFilePipeline pipeline = new WholeFilePipeline(TestAssets.encoder(), TestAssets.mirror(), Device.CPU)) {
             List<byte[]> frames = pipeline.render(read, rate, PreparedAvatar.prepare(Avatar.open(avatar), n -> { }), "jpg", 95);
             assertEquals(expected, frames.size());

@@ -37,7 +37,7 @@ class InferenceBatcherTest {
                 List<java.util.concurrent.Future<CompletableFuture<float[]>>> submitted = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     float[] mel = mels[i];
-                    submitted.add(callers.submit(() -> batcher.submit(mel)));
+                    submitted.add(callers.submit(() -> batcher.submit(TensorInput.of(mel))));
                 }
                 for (var s : submitted) {
                     futures.add(s.get());
@@ -61,14 +61,14 @@ class InferenceBatcherTest {
             InferenceBatcher batcher = new InferenceBatcher(pool, 4, Duration.ofMillis(50));
             List<CompletableFuture<float[]>> queued = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
-                queued.add(batcher.submit(TestModels.random(600 + i, WINDOW, -4, 4)));
+                queued.add(batcher.submit(TensorInput.of(TestModels.random(600 + i, WINDOW, -4, 4))));
             }
             batcher.close();
             for (CompletableFuture<float[]> f : queued) {
                 assertTrue(f.isDone() && !f.isCompletedExceptionally());
                 assertEquals(512, f.get().length);
             }
-            ExecutionException late = assertThrows(ExecutionException.class, () -> batcher.submit(new float[WINDOW]).get());
+            ExecutionException late = assertThrows(ExecutionException.class, () -> batcher.submit(TensorInput.of(new float[WINDOW])).get());
             assertTrue(late.getCause() instanceof IllegalStateException);
         }
     }
@@ -78,7 +78,7 @@ class InferenceBatcherTest {
         try (SessionPool pool = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU)) {
             InferenceBatcher batcher = new InferenceBatcher(pool, 4, Duration.ofMillis(5));
             try {
-                assertThrows(IllegalArgumentException.class, () -> batcher.submit(new float[WINDOW], new float[WINDOW]));
+                assertThrows(IllegalArgumentException.class, () -> batcher.submit(TensorInput.of(new float[WINDOW], new float[WINDOW])));
             } finally {
                 batcher.close();
             }

@@ -62,7 +62,7 @@ class SharedSessionPoolsTest {
             List<CompletableFuture<float[]>> futures = new ArrayList<>();
             try {
                 for (int i = 0; i < n; i++) {
-                    futures.add((i % 2 == 0 ? first : second).submit(mels[i]));
+                    futures.add((i % 2 == 0 ? first : second).submit(TensorInput.of(mels[i])));
                 }
                 for (int i = 0; i < n; i++) {
                     assertArrayEquals(expected[i], futures.get(i).get(30, TimeUnit.SECONDS), 1e-5f, "request " + i);

@@ -6,7 +6,6 @@ import io.lipflow.audio.PcmAudio;
 import io.lipflow.audio.WavDecoder;
 import io.lipflow.audio.WavEncoder;
 import io.lipflow.features.EncoderWindows;
-import io.lipflow.features.MelSpectrogram;
 import io.lipflow.frames.Avatar;
 import io.lipflow.frames.BgrImage;
 import io.lipflow.frames.FrameEncoder;
@@ -102,7 +101,7 @@ class JobPipelineTest {
                 float[] samples = audio.get(speaker);
                 int rate = rates.get(speaker);
                 long at16k = rate == 16000 ? samples.length : (long) Math.ceil(samples.length * 16000.0 / rate);
-                int expectedFrames = EncoderWindows.count(MelSpectrogram.frameCount(at16k)) + 2;
+                int expectedFrames = EncoderWindows.videoFrames(at16k);
                 List<VideoFrame> frames = collected.stream().filter(f -> f.speaker.equals(speaker)).toList();
                 assertEquals(expectedFrames + 1, frames.size(), speaker + ": N + 2 frames and the end marker");
                 for (int i = 0; i < expectedFrames; i++) {
