@@ -1,5 +1,8 @@
 package io.lipflow.cli;
 
+import io.lipflow.features.AudioContext;
+import io.lipflow.features.MelWindow;
+import io.lipflow.frames.FaceCrop;
 import io.lipflow.inference.Device;
 import io.lipflow.inference.ModelContract;
 import io.lipflow.inference.ModelException;
@@ -41,9 +44,8 @@ final class ModelBenchmark {
         ModelGenerator.ensureGenerated(dir, step -> out.println("bench: " + step));
         int cores = Runtime.getRuntime().availableProcessors();
         out.printf("bench models: %s, %d cores, %d s per measurement, models in %s%n", device, cores, seconds, dir);
-        SplittableRandom random = new SplittableRandom(1);
-        float[][] generatorRequest = {uniform(random, 6 * 320 * 320, 1), uniform(random, 32 * 16 * 16, 2)};
-        float[][] encoderRequest = {uniform(random, 80 * 16, 8)};
+        float[][] generatorRequest = generatorRequest();
+        float[][] encoderRequest = {uniform(new SplittableRandom(2), MelWindow.SIZE, 8)};
         Path generator = dir.resolve(ModelGenerator.GENERATOR_FILE);
 
         // untimed: a fresh process's first model runs are slow for seconds (page faults, JIT, CPU clocks),
@@ -99,6 +101,21 @@ final class ModelBenchmark {
         out.println("best generator:" + bestGenerator.describe("frames/s") + " (measured again: the ceiling)");
         out.println("best encoder:  " + bestEncoder.describe("windows/s"));
         return bestGenerator;
+    }
+
+    /**
+     * The generator's throughput in {@code config}'s batch, sessions and threads, measured afresh: the
+     * pipeline benchmark measures its ceiling again beside each run, as this machine's speed drifts.
+     */
+    static Result again(Path dir, Device device, Result config, double seconds) throws Exception {
+        return measure(dir.resolve(ModelGenerator.GENERATOR_FILE), ModelContract.Kind.GENERATOR, device, generatorRequest(),
+                config.batch(), config.sessions(), config.threads(), seconds);
+    }
+
+    /** One generator input: a face crop and its audio features, uniform noise in their ranges. */
+    private static float[][] generatorRequest() {
+        SplittableRandom random = new SplittableRandom(1);
+        return new float[][] {uniform(random, FaceCrop.INPUT_SIZE, 1), uniform(random, AudioContext.FRAME_INPUT, 2)};
     }
 
     /**

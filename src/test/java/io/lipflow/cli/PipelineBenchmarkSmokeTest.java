@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,7 +28,8 @@ class PipelineBenchmarkSmokeTest {
         PipelineBenchmark.run(home, PipelineBenchmark.Options.smoke(results), new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("best generator:"), out);
-        assertTrue(out.contains("full pipeline") && out.contains("x the ceiling"), out);
+        assertTrue(out.contains("full pipeline") && out.contains("x the ceiling measured beside each run"), out);
+        assertTrue(out.contains("(the ceiling's configuration, again)"), "the ceiling measured again beside the UNet run: " + out);
         assertTrue(out.matches("(?s).*mirror\\s+1\\s+14\\s.*"), "the mirror run's frame count (N + 2 for 0.6 s): " + out);
         List<Path> files;
         try (Stream<Path> s = Files.list(results)) {
@@ -35,9 +38,17 @@ class PipelineBenchmarkSmokeTest {
         assertEquals(2, files.size(), files.toString());
         String json = Files.readString(files.get(0));
         for (String key : List.of("\"ceiling\"", "\"stageMillisPerFrame\"", "\"pipeline\"", "\"latency\"", "\"p99Ms\"",
-                "\"peakRssMb\"", "\"cpuUtilisation\"", "\"model\": \"reference\"", "\"model\": \"mirror\"")) {
+                "\"peakRssMb\"", "\"cpuUtilisation\"", "\"ceilingFramesPerSecond\"", "\"model\": \"reference\"", "\"model\": \"mirror\"")) {
             assertTrue(json.contains(key), key + " in " + json);
         }
+        // the UNet run's ratio is of the ceiling measured beside it
+        Matcher unet = Pattern.compile("\"model\": \"reference\".*?\"framesPerSecond\": ([0-9.]+), "
+                + "\"ceilingFramesPerSecond\": ([0-9.]+), \"ofCeiling\": ([0-9.]+)").matcher(json);
+        assertTrue(unet.find(), json);
+        double fps = Double.parseDouble(unet.group(1));
+        double beside = Double.parseDouble(unet.group(2));
+        assertTrue(fps > 0 && beside > 0, json);
+        assertEquals(fps / beside, Double.parseDouble(unet.group(3)), 0.002, json);
         byte[] png = Files.readAllBytes(files.get(1));
         assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG chart");
     }
