@@ -41,7 +41,9 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -318,25 +320,34 @@ final class PipelineBenchmark {
         Path wav = Files.write(utterance.resolve("u.wav"),
                 WavEncoder.pcm16(SyntheticSpeech.generate(mp4Frames * 640, 1), SyntheticSpeech.SAMPLE_RATE));
         Path mp4 = utterance.resolve("u.mp4");
-        for (int round = 0; round < 2; round++) { // the first round warms the JIT and the codec libraries up
-            t0 = cpuNanos();
-            Mp4Writer.writeUtterance(utterance, mp4Frames, "jpg", wav, mp4);
-        }
-        costs.put(MP4_STAGE, (cpuNanos() - t0) / 1e6 / mp4Frames);
+        costs.put(MP4_STAGE, warmCost(1, i -> {
+            try {
+                Mp4Writer.writeUtterance(utterance, mp4Frames, "jpg", wav, mp4);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }) / mp4Frames);
         FileUtils.deleteDirectory(utterance.toFile());
         return costs;
     }
 
-    /** CPU ms per call of {@code step} over 0..n-1, timed after two rounds that warm the JIT and caches up. */
+    /**
+     * CPU ms per call of {@code step} over 0..n-1: the median of three timed rounds, after two that warm
+     * the JIT, caches and libraries up (one round of the MP4 stage measured 4.3 to 6.8 ms per frame).
+     */
     private static double warmCost(int n, IntConsumer step) {
-        long t0 = 0;
-        for (int round = 0; round < 3; round++) {
-            t0 = cpuNanos();
+        double[] timed = new double[3];
+        for (int round = -2; round < timed.length; round++) {
+            long t0 = cpuNanos();
             for (int i = 0; i < n; i++) {
                 step.accept(i);
             }
+            if (round >= 0) {
+                timed[round] = (cpuNanos() - t0) / 1e6 / n;
+            }
         }
-        return (cpuNanos() - t0) / 1e6 / n;
+        Arrays.sort(timed);
+        return timed[1];
     }
 
     /** The job's own defaults: sessions, threads and batch as the job picks them for this machine. */
@@ -399,7 +410,7 @@ final class PipelineBenchmark {
             throw new IllegalStateException("bench run lost frames: " + frames + " of " + expectedFrames);
         }
         double steadySeconds = (EmitProbe.LAST.get() - EmitProbe.FIRST.get()) / 1e9;
-        double steadyCpuMs = (EmitProbe.CPU_LAST.get() - EmitProbe.CPU_FIRST.get()) / 1e6;
+        double steadyCpuMs = (sampler.cpuNanosAt(EmitProbe.LAST.get()) - sampler.cpuNanosAt(EmitProbe.FIRST.get())) / 1e6;
         return new PipelineRun(model, speakers, frames, wall, (frames - 1) / steadySeconds, steadyCpuMs / (frames - 1),
                 sampler.cpuMillis() / frames, steadyCpuMs / 1000 / steadySeconds / Runtime.getRuntime().availableProcessors(),
                 sampler.peakHeapMb(), sampler.peakRssMb(), Double.NaN);
@@ -449,8 +460,6 @@ final class PipelineBenchmark {
         static final AtomicLong FRAMES = new AtomicLong();
         static final AtomicLong FIRST = new AtomicLong();
         static final AtomicLong LAST = new AtomicLong();
-        static final AtomicLong CPU_FIRST = new AtomicLong();
-        static final AtomicLong CPU_LAST = new AtomicLong();
         static final Map<String, Long> EMITTED = new ConcurrentHashMap<>();
 
         static void reset() {
@@ -463,12 +472,10 @@ final class PipelineBenchmark {
         @Override
         public VideoFrame map(VideoFrame f) {
             if (!f.end) {
+                // no process CPU time here: reading it sums every thread's (a syscall that walks ~150
+                // threads), which per frame cost the task thread ~8 % of its samples; the sampler has it
                 long now = System.nanoTime();
-                long cpu = cpuNanos();
-                if (FRAMES.getAndIncrement() == 0) {
-                    CPU_FIRST.set(cpu);
-                }
-                CPU_LAST.accumulateAndGet(cpu, Math::max);
+                FRAMES.incrementAndGet();
                 FIRST.accumulateAndGet(now, Math::min);
                 LAST.accumulateAndGet(now, Math::max);
                 EMITTED.put(f.speaker + "#" + f.index, now);
@@ -520,10 +527,12 @@ final class PipelineBenchmark {
         }
     }
 
-    /** Process CPU time, and peak heap and resident memory sampled every 100 ms. */
+    /** Process CPU time, peak heap and resident memory, sampled every 100 ms. */
     private static final class ResourceSampler implements AutoCloseable {
         private final long cpuStart = cpuNanos();
         private final long wallStart = System.nanoTime();
+        /** (wall, process CPU) nanoseconds, in time order; read after {@link #close}. */
+        private final List<long[]> cpuSamples = new ArrayList<>();
         private final Thread thread;
         private volatile boolean running = true;
         private long peakHeap;
@@ -534,6 +543,7 @@ final class PipelineBenchmark {
         ResourceSampler() {
             thread = new Thread(() -> {
                 while (running) {
+                    cpuSamples.add(new long[] {System.nanoTime(), cpuNanos()});
                     peakHeap = Math.max(peakHeap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
                     peakRss = Math.max(peakRss, rssBytes());
                     try {
@@ -551,6 +561,19 @@ final class PipelineBenchmark {
             return (cpuEnd - cpuStart) / 1e6;
         }
 
+        /** Process CPU nanoseconds at wall time {@code nanos}, interpolated between the samples around it. */
+        double cpuNanosAt(long nanos) {
+            long[] before = {wallStart, cpuStart};
+            for (long[] sample : cpuSamples) {
+                if (sample[0] >= nanos) {
+                    double f = sample[0] == before[0] ? 1 : (nanos - before[0]) / (double) (sample[0] - before[0]);
+                    return before[1] + f * (sample[1] - before[1]);
+                }
+                before = sample;
+            }
+            return before[1];
+        }
+
         double utilisation() {
             return (cpuEnd - cpuStart) / (double) (wallEnd - wallStart) / Runtime.getRuntime().availableProcessors();
         }
@@ -565,10 +588,12 @@ final class PipelineBenchmark {
 
         @Override
         public void close() throws InterruptedException {
+            running = false;
+            thread.interrupt(); // out of its sleep: the end is now, not up to 100 ms later
+            thread.join();
             cpuEnd = cpuNanos();
             wallEnd = System.nanoTime();
-            running = false;
-            thread.join();
+            cpuSamples.add(new long[] {wallEnd, cpuEnd});
         }
     }
 
