@@ -473,7 +473,7 @@ final class PipelineBenchmark {
         public VideoFrame map(VideoFrame f) {
             if (!f.end) {
                 // no process CPU time here: reading it sums every thread's (a syscall that walks ~150
-                // threads), which per frame cost the task thread ~8 % of its samples; the sampler has it
+                // threads), where JFR found ~8 % of the task thread's samples; the sampler reads it instead
                 long now = System.nanoTime();
                 FRAMES.incrementAndGet();
                 FIRST.accumulateAndGet(now, Math::min);

@@ -49,6 +49,11 @@ class PipelineBenchmarkSmokeTest {
         double beside = Double.parseDouble(unet.group(2));
         assertTrue(fps > 0 && beside > 0, json);
         assertEquals(fps / beside, Double.parseDouble(unet.group(3)), 0.002, json);
+        // steady CPU per frame, from the sampler's process CPU around the first and last frames
+        Matcher cpu = Pattern.compile("\"cpuMillisPerFrame\": ([0-9.]+)").matcher(json);
+        while (cpu.find()) {
+            assertTrue(Double.parseDouble(cpu.group(1)) > 0, json);
+        }
         byte[] png = Files.readAllBytes(files.get(1));
         assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG chart");
     }
