@@ -396,7 +396,7 @@ final class PipelineBenchmark {
         outputs.frames().map(new EmitProbe()).name("probe")
                 .sinkTo(FrameFileSink.withoutMp4(work.resolve("out-" + model + "-" + speakers))).name("frame files");
         outputs.deadLetters().sinkTo(new DiscardingSink<>()).name("dead letters");
-        EmitProbe.reset();
+        EmitProbe.reset(expectedFrames);
         ResourceSampler sampler = new ResourceSampler();
         long start = System.nanoTime();
         try {
@@ -410,7 +410,7 @@ final class PipelineBenchmark {
             throw new IllegalStateException("bench run lost frames: " + frames + " of " + expectedFrames);
         }
         double steadySeconds = (EmitProbe.LAST.get() - EmitProbe.FIRST.get()) / 1e9;
-        double steadyCpuMs = (sampler.cpuNanosAt(EmitProbe.LAST.get()) - sampler.cpuNanosAt(EmitProbe.FIRST.get())) / 1e6;
+        double steadyCpuMs = (EmitProbe.CPU_LAST.get() - EmitProbe.CPU_FIRST.get()) / 1e6;
         return new PipelineRun(model, speakers, frames, wall, (frames - 1) / steadySeconds, steadyCpuMs / (frames - 1),
                 sampler.cpuMillis() / frames, steadyCpuMs / 1000 / steadySeconds / Runtime.getRuntime().availableProcessors(),
                 sampler.peakHeapMb(), sampler.peakRssMb(), Double.NaN);
@@ -428,7 +428,7 @@ final class PipelineBenchmark {
                 .returns(TypeInformation.of(AudioChunk.class));
         LipFlowJob.Outputs outputs = LipFlowJob.build(paced, settings);
         outputs.frames().map(new EmitProbe()).name("probe").sinkTo(new DiscardingSink<>()).name("discard");
-        EmitProbe.reset();
+        EmitProbe.reset(0);
         PacedChunks.SENT.clear();
         ResourceSampler sampler = new ResourceSampler();
         try {
@@ -460,9 +460,14 @@ final class PipelineBenchmark {
         static final AtomicLong FRAMES = new AtomicLong();
         static final AtomicLong FIRST = new AtomicLong();
         static final AtomicLong LAST = new AtomicLong();
+        static final AtomicLong CPU_FIRST = new AtomicLong();
+        static final AtomicLong CPU_LAST = new AtomicLong();
         static final Map<String, Long> EMITTED = new ConcurrentHashMap<>();
+        private static volatile long expected;
 
-        static void reset() {
+        /** @param expectedFrames the run's frame count (its last frame reads the CPU time), 0 if unknown */
+        static void reset(long expectedFrames) {
+            expected = expectedFrames;
             FRAMES.set(0);
             FIRST.set(Long.MAX_VALUE);
             LAST.set(0);
@@ -472,10 +477,16 @@ final class PipelineBenchmark {
         @Override
         public VideoFrame map(VideoFrame f) {
             if (!f.end) {
-                // no process CPU time here: reading it sums every thread's (a syscall that walks ~150
-                // threads), where JFR found ~8 % of the task thread's samples; the sampler reads it instead
                 long now = System.nanoTime();
-                FRAMES.incrementAndGet();
+                long n = FRAMES.incrementAndGet();
+                // process CPU time at the first and the last frame only: reading it sums every thread's (a
+                // syscall that walks ~150 threads), where JFR found ~8 % of the task thread's samples per frame
+                if (n == 1) {
+                    CPU_FIRST.set(cpuNanos());
+                }
+                if (n == expected) {
+                    CPU_LAST.set(cpuNanos());
+                }
                 FIRST.accumulateAndGet(now, Math::min);
                 LAST.accumulateAndGet(now, Math::max);
                 EMITTED.put(f.speaker + "#" + f.index, now);
@@ -527,12 +538,10 @@ final class PipelineBenchmark {
         }
     }
 
-    /** Process CPU time, peak heap and resident memory, sampled every 100 ms. */
+    /** Process CPU time, and peak heap and resident memory sampled every 100 ms. */
     private static final class ResourceSampler implements AutoCloseable {
         private final long cpuStart = cpuNanos();
         private final long wallStart = System.nanoTime();
-        /** (wall, process CPU) nanoseconds, in time order; read after {@link #close}. */
-        private final List<long[]> cpuSamples = new ArrayList<>();
         private final Thread thread;
         private volatile boolean running = true;
         private long peakHeap;
@@ -543,7 +552,6 @@ final class PipelineBenchmark {
         ResourceSampler() {
             thread = new Thread(() -> {
                 while (running) {
-                    cpuSamples.add(new long[] {System.nanoTime(), cpuNanos()});
                     peakHeap = Math.max(peakHeap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
                     peakRss = Math.max(peakRss, rssBytes());
                     try {
@@ -561,19 +569,6 @@ final class PipelineBenchmark {
             return (cpuEnd - cpuStart) / 1e6;
         }
 
-        /** Process CPU nanoseconds at wall time {@code nanos}, interpolated between the samples around it. */
-        double cpuNanosAt(long nanos) {
-            long[] before = {wallStart, cpuStart};
-            for (long[] sample : cpuSamples) {
-                if (sample[0] >= nanos) {
-                    double f = sample[0] == before[0] ? 1 : (nanos - before[0]) / (double) (sample[0] - before[0]);
-                    return before[1] + f * (sample[1] - before[1]);
-                }
-                before = sample;
-            }
-            return before[1];
-        }
-
         double utilisation() {
             return (cpuEnd - cpuStart) / (double) (wallEnd - wallStart) / Runtime.getRuntime().availableProcessors();
         }
@@ -588,12 +583,10 @@ final class PipelineBenchmark {
 
         @Override
         public void close() throws InterruptedException {
-            running = false;
-            thread.interrupt(); // out of its sleep: the end is now, not up to 100 ms later
-            thread.join();
             cpuEnd = cpuNanos();
             wallEnd = System.nanoTime();
-            cpuSamples.add(new long[] {wallEnd, cpuEnd});
+            running = false;
+            thread.join();
         }
     }
 
@@ -738,6 +731,7 @@ final class PipelineBenchmark {
         g.drawLine(x0, cy, x0 + pw, cy);
         g.drawString(String.format(Locale.ROOT, "generator ceiling %.1f", ceiling.perSecond()), x0 + pw - 150, cy - 22);
         g.setStroke(new BasicStroke(1.5f));
+        g.setColor(Color.DARK_GRAY);
         for (PipelineRun r : runs) { // hollow: the ceiling measured beside each UNet run, which its ratio is of
             if (r.model().equals("reference")) {
                 g.drawOval(x0 + (int) (pw * (r.speakers() - 0.5) / maxSpeakers) - 5, yOf.applyAsInt(r.ceilingFps()) - 5, 10, 10);
