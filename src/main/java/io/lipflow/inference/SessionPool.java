@@ -236,6 +236,16 @@ public final class SessionPool implements AutoCloseable {
         }
     }
 
+    /** Zeros for the padding of a fixed-batch model's partial batch, written from one shared array. */
+    private static final float[] ZEROS = new float[4096];
+
+    /** Writes {@code floats} zeros at {@code buffer}'s position (the buffer is reused: padding must be written). */
+    private static void pad(FloatBuffer buffer, int floats) {
+        for (int left = floats; left > 0; left -= ZEROS.length) {
+            buffer.put(ZEROS, 0, Math.min(left, ZEROS.length));
+        }
+    }
+
     private void runChunk(Slot slot, List<TensorInput[]> requests, int from, int to, int chunk, float[][] outputs)
             throws OrtException {
         // A dynamic-batch model runs exactly the requests; a fixed one always runs its own batch size.
@@ -250,7 +260,7 @@ public final class SessionPool implements AutoCloseable {
                 for (int r = from; r < to; r++) {
                     requests.get(r)[i].writeTo(buffer);
                 }
-                buffer.put(new float[(batch - (to - from)) * size]);
+                pad(buffer, (batch - (to - from)) * size);
                 buffer.flip();
                 feeds.put(contract.inputNames().get(i), OnnxTensor.createTensor(env, buffer, withBatch(batch, contract.inputShape(i))));
             }
