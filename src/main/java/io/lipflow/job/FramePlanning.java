@@ -20,9 +20,12 @@ import java.time.Duration;
 /**
  * Keyed by speaker: turns encoder outputs into frame requests. The audio context (PIPELINE.md §2
  * steps 4-5) streams in keyed state; the speaker's avatar crops (the preprocessed generator inputs,
- * one 328x328 crop per template) are cached in keyed state, expiring after an idle hour, so each frame
- * request carries its template's crop without touching the avatar files. Utterance state is cleared
- * when the utterance ends or is abandoned. An unknown or broken avatar dead-letters the utterance.
+ * one 328x328 crop per template) are cached in keyed state, so each frame request carries its template's
+ * crop without touching the avatar files. A crop is put there the first time the speaker's frames use its
+ * template and expires an hour after (the next use puts it again): putting all of an avatar's crops at a
+ * speaker's first frame (17 MB for 52 templates) stalled every speaker of the subtask for 0.1 s.
+ * Utterance state is cleared when the utterance ends or is abandoned. An unknown or broken avatar
+ * dead-letters the utterance.
  */
 public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, FrameEvent> {
     private static final long serialVersionUID = 1L;
@@ -75,23 +78,29 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
         }
         try {
             bindAvatar(e.avatar);
-        } catch (AvatarException bad) {
+            plan(e, out);
+        } catch (AvatarException | CropUnavailable bad) {
             ctx.output(DeadLetter.TAG, new DeadLetter(e.speaker, e.utterance, STAGE, bad.getMessage()));
             context.clear();
             if (!e.end) {
                 refused.update(e.utterance);
             }
-            return;
         }
+    }
+
+    /** Adds the window to the speaker's audio context and requests every frame that became complete. */
+    private void plan(FeatureEvent e, Collector<FrameEvent> out) throws Exception {
         byte[] state = context.value();
         AudioContext audio = state == null ? new AudioContext() : AudioContext.restore(state);
         int count = templates.value();
         AudioContext.FrameSink emit = (frame, input) -> {
             int template = TemplateOrder.templateFor(frame, count);
             try {
-                FrameEvent request = FrameEvent.frame(e.speaker, e.avatar, e.utterance, frame, template, input, crops.get(template));
+                FrameEvent request = FrameEvent.frame(e.speaker, e.avatar, e.utterance, frame, template, input, crop(e.avatar, template));
                 request.arrivalMillis = e.arrivalMillis;
                 out.collect(request);
+            } catch (AvatarException unavailable) {
+                throw new CropUnavailable(unavailable);
             } catch (Exception stateError) {
                 throw new IllegalStateException(stateError);
             }
@@ -106,17 +115,33 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
         }
     }
 
-    /** Loads the avatar's crops into keyed state unless this speaker already has them. */
+    /** Binds the speaker to avatar {@code id}, dropping the crops of the avatar it had before. */
     private void bindAvatar(String id) throws Exception {
         if (id.equals(avatar.value()) && templates.value() != null) {
             return;
         }
         PreparedAvatar prepared = AvatarCache.get(settings, id);
         crops.clear();
-        for (int j = 0; j < prepared.templateCount(); j++) {
-            crops.put(j, prepared.template(j).crop());
-        }
         templates.update(prepared.templateCount());
         avatar.update(id);
+    }
+
+    /** Template {@code j}'s crop, put into keyed state on its first use (or its first use after it expired). */
+    private byte[] crop(String id, int j) throws Exception {
+        byte[] crop = crops.get(j);
+        if (crop == null) {
+            crop = AvatarCache.get(settings, id).template(j).crop();
+            crops.put(j, crop);
+        }
+        return crop;
+    }
+
+    /** An avatar that could not be read when a frame first needed one of its crops. */
+    private static final class CropUnavailable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CropUnavailable(AvatarException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 }

@@ -1,0 +1,135 @@
+package io.lipflow.job;
+
+import io.lipflow.features.AudioContext;
+import io.lipflow.frames.DemoAvatar;
+import io.lipflow.frames.PreparedAvatar;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Frame requests and the speaker's avatar crops in keyed state. */
+class FramePlanningTest {
+    /** Encoder outputs a frame needs before it is complete (frame i: enc[i + 6]). */
+    private static final int LOOK_AHEAD = 6;
+
+    @TempDir
+    Path tmp;
+
+    private Path avatar(String id, int templates) throws Exception {
+        Path dir = tmp.resolve(id);
+        DemoAvatar.writeDataset(dir, templates);
+        return dir;
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, FeatureEvent, FrameEvent> harness(JobSettings settings)
+            throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new FramePlanning(settings)),
+                (FeatureEvent e) -> e.speaker, Types.STRING);
+        h.setStateTtlProcessingTime(0);
+        h.open();
+        return h;
+    }
+
+    private static void window(KeyedOneInputStreamOperatorTestHarness<String, FeatureEvent, FrameEvent> h,
+                               String speaker, String avatar, int index) throws Exception {
+        h.processElement(new StreamRecord<>(FeatureEvent.item(speaker, avatar, "u", index, new float[AudioContext.EMBEDDING])));
+    }
+
+    /** Distinct crops the speaker holds in keyed state. */
+    private static int cropsHeld(KeyedOneInputStreamOperatorTestHarness<String, FeatureEvent, FrameEvent> h,
+                                 String speaker) throws Exception {
+        KeyedStateBackend<Object> backend = h.getOperator().getKeyedStateBackend();
+        backend.setCurrentKey(speaker);
+        MapState<Integer, byte[]> crops = backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                new MapStateDescriptor<>("avatar-crops", Types.INT, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        int held = 0;
+        for (Integer ignored : crops.keys()) {
+            held++;
+        }
+        return held;
+    }
+
+    @Test
+    void eachCropIsPutWhenItsTemplateIsFirstUsedAndAgainAfterItExpired() throws Exception {
+        JobSettings settings = new JobSettings();
+        settings.avatarDirs.put("lazy", avatar("lazy", 3).toString());
+        PreparedAvatar avatar = AvatarCache.get(settings, "lazy");
+        var h = harness(settings);
+
+        for (int i = 0; i <= LOOK_AHEAD; i++) {
+            window(h, "s1", "lazy", i);
+        }
+        assertEquals(1, h.extractOutputValues().size(), "frame 0 is complete");
+        assertEquals(1, cropsHeld(h, "s1"), "only frame 0's template is in state, not the avatar's 3");
+
+        for (int i = LOOK_AHEAD + 1; i <= LOOK_AHEAD + 4; i++) {
+            window(h, "s1", "lazy", i);
+        }
+        // two hours on: the avatar binding and the crops have expired; frames still carry their crops
+        h.setStateTtlProcessingTime(Duration.ofHours(2).toMillis());
+        window(h, "s1", "lazy", LOOK_AHEAD + 5);
+
+        List<FrameEvent> frames = h.extractOutputValues();
+        assertEquals(6, frames.size());
+        for (FrameEvent f : frames) {
+            assertArrayEquals(avatar.template(f.template).crop(), f.crop, "frame " + f.index + "'s crop");
+        }
+        assertEquals(1, cropsHeld(h, "s1"), "after the expiry only the last frame's template was put again");
+        h.close();
+    }
+
+    @Test
+    void anAvatarUnreadableWhenAFrameFirstNeedsItsCropDeadLettersOnlyThatSpeaker() throws Exception {
+        JobSettings settings = new JobSettings();
+        Path broken = avatar("broken", 3);
+        settings.avatarDirs.put("broken", broken.toString());
+        settings.avatarDirs.put("fine", avatar("fine", 3).toString());
+        var h = harness(settings);
+        for (int i = 0; i <= LOOK_AHEAD; i++) {
+            window(h, "s1", "broken", i);
+            window(h, "s2", "fine", i);
+        }
+        assertEquals(2, h.extractOutputValues().size());
+
+        // both avatars leave the process's cache (8 others used since), and one's files break meanwhile
+        for (int k = 0; k < 8; k++) {
+            String id = "other" + k;
+            settings.avatarDirs.put(id, avatar(id, 1).toString());
+            AvatarCache.get(settings, id);
+        }
+        Files.write(broken.resolve("full_body_img").resolve("1.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3});
+
+        for (int i = LOOK_AHEAD + 1; i <= LOOK_AHEAD + 3; i++) {
+            window(h, "s1", "broken", i); // frame 1 needs template 1's crop: not in state yet
+            window(h, "s2", "fine", i); // read again from its files for template 1
+        }
+        List<FrameEvent> frames = h.extractOutputValues();
+        assertEquals(1, frames.stream().filter(f -> f.speaker.equals("s1")).count(), "s1 stops at its unreadable avatar");
+        assertEquals(4, frames.stream().filter(f -> f.speaker.equals("s2")).count(), "s2 goes on");
+        var letters = h.getSideOutput(DeadLetter.TAG);
+        assertEquals(1, letters.size(), "one dead letter for the utterance, not one per window");
+        DeadLetter letter = letters.peek().getValue();
+        assertEquals("s1", letter.speaker);
+        assertEquals(FramePlanning.STAGE, letter.stage);
+        assertTrue(letter.reason.contains("1.jpg"), letter.reason);
+        h.close();
+    }
+}
