@@ -28,10 +28,10 @@ public final class AudioContext {
     public static final int FRAME_INPUT = ROWS * EMBEDDING;
     private static final int SNAPSHOT_VERSION = 1;
 
-    /** Receives each frame's audio input, in frame order. */
+    /** Receives each frame's audio input, in frame order; what it throws passes through {@link #add} and {@link #end}. */
     @FunctionalInterface
-    public interface FrameSink {
-        void accept(int frameIndex, float[] audioInput);
+    public interface FrameSink<E extends Exception> {
+        void accept(int frameIndex, float[] audioInput) throws E;
     }
 
     /** Encoder outputs enc[firstKept], enc[firstKept + 1], ..., enc[added - 1]. */
@@ -56,7 +56,7 @@ public final class AudioContext {
     }
 
     /** Adds enc[added()] and emits every frame that has become complete. */
-    public void add(float[] encoding, FrameSink out) {
+    public <E extends Exception> void add(float[] encoding, FrameSink<E> out) throws E {
         if (ended) {
             throw new IllegalStateException("encoder output added after end()");
         }
@@ -72,7 +72,7 @@ public final class AudioContext {
     }
 
     /** Declares N = {@link #added()} and emits the remaining frames up to N + 1. With N = 0 there are no frames. */
-    public void end(FrameSink out) {
+    public <E extends Exception> void end(FrameSink<E> out) throws E {
         if (ended) {
             throw new IllegalStateException("end() called twice");
         }
@@ -85,7 +85,7 @@ public final class AudioContext {
         }
     }
 
-    private void emit(FrameSink out) {
+    private <E extends Exception> void emit(FrameSink<E> out) throws E {
         int i = nextFrame++;
         float[] block = new float[FRAME_INPUT];
         // Before end() only F[0..added] are known (and suffice: see add()); after it F ends at F[N+1].

@@ -79,7 +79,7 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
         try {
             bindAvatar(e.avatar);
             plan(e, out);
-        } catch (AvatarException | CropUnavailable bad) {
+        } catch (AvatarException bad) {
             ctx.output(DeadLetter.TAG, new DeadLetter(e.speaker, e.utterance, STAGE, bad.getMessage()));
             context.clear();
             if (!e.end) {
@@ -93,17 +93,11 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
         byte[] state = context.value();
         AudioContext audio = state == null ? new AudioContext() : AudioContext.restore(state);
         int count = templates.value();
-        AudioContext.FrameSink emit = (frame, input) -> {
+        AudioContext.FrameSink<Exception> emit = (frame, input) -> {
             int template = TemplateOrder.templateFor(frame, count);
-            try {
-                FrameEvent request = FrameEvent.frame(e.speaker, e.avatar, e.utterance, frame, template, input, crop(e.avatar, template));
-                request.arrivalMillis = e.arrivalMillis;
-                out.collect(request);
-            } catch (AvatarException unavailable) {
-                throw new CropUnavailable(unavailable);
-            } catch (Exception stateError) {
-                throw new IllegalStateException(stateError);
-            }
+            FrameEvent request = FrameEvent.frame(e.speaker, e.avatar, e.utterance, frame, template, input, crop(e.avatar, template));
+            request.arrivalMillis = e.arrivalMillis;
+            out.collect(request);
         };
         if (e.end) {
             audio.end(emit);
@@ -134,14 +128,5 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
             crops.put(j, crop);
         }
         return crop;
-    }
-
-    /** An avatar that could not be read when a frame first needed one of its crops. */
-    private static final class CropUnavailable extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        CropUnavailable(AvatarException cause) {
-            super(cause.getMessage(), cause);
-        }
     }
 }

@@ -40,7 +40,7 @@ public final class WholeFilePipeline implements AutoCloseable {
 
         AudioContext context = new AudioContext();
         List<float[]> audioInputs = new ArrayList<>();
-        AudioContext.FrameSink frames = (i, input) -> audioInputs.add(input);
+        AudioContext.FrameSink<RuntimeException> frames = (i, input) -> audioInputs.add(input);
         for (MelWindow w : windows) {
             context.add(encoder.run(w.data()), frames);
         }

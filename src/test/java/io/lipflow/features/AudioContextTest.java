@@ -49,7 +49,7 @@ class AudioContextTest {
         for (int n : new int[] {1, 2, 3, 6, 7, 10, 17, 40}) {
             float[][] enc = encodings(n, n);
             List<float[]> frames = new ArrayList<>();
-            AudioContext.FrameSink sink = (index, input) -> {
+            AudioContext.FrameSink<RuntimeException> sink = (index, input) -> {
                 assertEquals(frames.size(), index, "frames out of order");
                 frames.add(input);
             };
@@ -73,7 +73,7 @@ class AudioContextTest {
         for (int n : new int[] {1, 2, 3, 10, 40}) {
             float[][] enc = encodings(n, 100 + n);
             List<float[]> frames = new ArrayList<>();
-            AudioContext.FrameSink sink = (index, input) -> frames.add(input);
+            AudioContext.FrameSink<RuntimeException> sink = (index, input) -> frames.add(input);
             byte[] state = new AudioContext().snapshot();
             for (float[] row : enc) {
                 AudioContext context = AudioContext.restore(state);
