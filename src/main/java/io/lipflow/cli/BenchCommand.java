@@ -23,7 +23,7 @@ final class BenchCommand implements Command {
 
     @Override
     public String usage() {
-        return "(no word): the whole pipeline against the generator ceiling [--smoke]\n"
+        return "(no word): the whole pipeline against the generator ceiling [--device cpu|cuda[:N]] [--smoke]\n"
                 + "models [--seconds S] [--models DIR] [--device cpu|cuda[:N]]\n"
                 + "  (default: 3 s per measurement, models/ (generated if it holds no models), cpu)\n"
                 + "frontend [--seconds S]   audio front end, x real time per core\n"
@@ -44,9 +44,10 @@ final class BenchCommand implements Command {
             Path home = Path.of(System.getProperty("lipflow.home", ".")).toAbsolutePath().normalize();
             Path results = home.resolve("bench/results");
             boolean smoke = args.flag("smoke");
+            Device device = device(args);
             args.finish();
-            PipelineBenchmark.run(home, smoke ? PipelineBenchmark.Options.smoke(results) : PipelineBenchmark.Options.full(results),
-                    System.out);
+            PipelineBenchmark.run(home, smoke ? PipelineBenchmark.Options.smoke(results)
+                    : PipelineBenchmark.Options.full(results, device), System.out);
             return;
         }
         String target = what.size() == 1 ? what.get(0) : "";
@@ -78,14 +79,18 @@ final class BenchCommand implements Command {
             throw new UserError("say what to bench: bench | bench models | bench frontend | bench knobs | bench latency | bench soak");
         }
         Path dir = Path.of(args.get("models", "models"));
-        Device device;
+        Device device = device(args);
+        args.finish();
+        ModelBenchmark.run(dir, device, seconds, System.out);
+    }
+
+    /** {@code --device}, default the CPU. */
+    private static Device device(Args args) throws UserError {
         try {
-            device = Device.parse(args.get("device", "cpu"));
+            return Device.parse(args.get("device", "cpu"));
         } catch (ModelException e) {
             throw new UserError(e.getMessage());
         }
-        args.finish();
-        ModelBenchmark.run(dir, device, seconds, System.out);
     }
 
     private static void soak(Args args, int seconds) throws Exception {

@@ -70,20 +70,26 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class PipelineBenchmark {
     /** What to run; the defaults are the full benchmark, {@link #smoke()} a tiny one. */
-    record Options(int[] speakers, double secondsPerSpeaker, double minSecondsPerRun, double mirrorAudioFactor,
+    record Options(Device device, int[] speakers, double secondsPerSpeaker, double minSecondsPerRun, double mirrorAudioFactor,
                    int modelSeconds, int latencySpeakers, double latencySeconds, double unetLatencySeconds,
                    Path results) {
-        static Options full(Path results) {
+        static Options full(Path results, Device device) {
+            if (device.isCuda()) {
+                // a GPU's generator runs ~1000 frames/s: many speakers, and a couple of thousand frames per run
+                // for a steady window; the mirror is no faster there, so it gets the same audio. Each run opens
+                // and warms up its GPU sessions afresh, so three speaker counts rather than six.
+                return new Options(device, new int[] {1, 8, 32}, 8.0, 120.0, 1, 3, 4, 10.0, 8.0, results);
+            }
             // at least 16 s of audio per run, so that start-up transients do not dominate few speakers; the
             // mirror runs ~25x faster than the UNet, so it gets 4x the audio for a steady window of seconds.
             // Live streams of 30 s: a job's first second holds one stall of ~0.1 s (all speakers at once),
             // which in an 8 s stream was the p99 by itself. The UNet stream is short: on a small CPU it
             // falls further behind real time the longer it runs.
-            return new Options(new int[] {1, 2, 4, 8}, 4.0, 16.0, 4, 3, 4, 30.0, 8.0, results);
+            return new Options(device, new int[] {1, 2, 4, 8}, 4.0, 16.0, 4, 3, 4, 30.0, 8.0, results);
         }
 
         static Options smoke(Path results) {
-            return new Options(new int[] {1}, 0.6, 0, 1, 1, 1, 1.0, 1.0, results);
+            return new Options(Device.CPU, new int[] {1}, 0.6, 0, 1, 1, 1, 1.0, 1.0, results);
         }
 
         /** Audio per speaker in a run of {@code model} with {@code speakers} speakers. */
@@ -124,11 +130,11 @@ final class PipelineBenchmark {
         Path models = models(home, out);
         Path avatarDir = avatar(home);
         int cores = Runtime.getRuntime().availableProcessors();
-        out.printf("bench: %d cores, %d MB max heap; models in %s, avatar %s%n", cores,
+        out.printf("bench: %s, %d cores, %d MB max heap; models in %s, avatar %s%n", o.device(), cores,
                 Runtime.getRuntime().maxMemory() >> 20, models, avatarDir);
 
         out.println("bench (1/4): generator ceiling");
-        ModelBenchmark.Result ceiling = ModelBenchmark.run(models, Device.CPU, o.modelSeconds(), out);
+        ModelBenchmark.Result ceiling = ModelBenchmark.run(models, o.device(), o.modelSeconds(), out);
 
         out.println("bench: per-stage CPU time per frame (plain Java, one thread)");
         Map<String, Double> stages = stageCosts(models, avatarDir, ceiling.perSecond());
@@ -140,12 +146,12 @@ final class PipelineBenchmark {
             out.println("bench (2/4): whole pipeline, full UNet; the ceiling's configuration measured again before and after each run");
             // untimed: the process's first pipeline pays for compiling Flink's and the job's code (JIT), which a
             // running job has long done
-            pipeline(models, avatarDir, "reference", 2, o.secondsPerSpeaker() / 2, work);
+            pipeline(models, avatarDir, o.device(), "reference", 2, o.secondsPerSpeaker() / 2, work);
             // this machine's speed drifts by 10% and more within minutes: a ceiling measured minutes before a run
             // would compare the run with another machine
             double before = besideCeiling(models, ceiling, o, out);
             for (int speakers : o.speakers()) {
-                PipelineRun r = pipeline(models, avatarDir, "reference", speakers, o.seconds("reference", speakers), work);
+                PipelineRun r = pipeline(models, avatarDir, o.device(), "reference", speakers, o.seconds("reference", speakers), work);
                 printRun(r, out);
                 double after = besideCeiling(models, ceiling, o, out);
                 runs.add(r.withCeiling((before + after) / 2));
@@ -153,14 +159,14 @@ final class PipelineBenchmark {
             }
             out.println("bench (3/4): whole pipeline, mirror model");
             for (int speakers : o.speakers()) {
-                PipelineRun r = pipeline(models, avatarDir, "mirror", speakers, o.seconds("mirror", speakers), work);
+                PipelineRun r = pipeline(models, avatarDir, o.device(), "mirror", speakers, o.seconds("mirror", speakers), work);
                 printRun(r, out);
                 runs.add(r.withCeiling(ceiling.perSecond()));
             }
             out.println("bench (4/4): real-time-paced streams, audio-to-frame latency");
             List<Latency> latencies = new ArrayList<>();
-            latencies.add(latency(models, avatarDir, "mirror", o.latencySpeakers(), o.latencySeconds(), work));
-            latencies.add(latency(models, avatarDir, "reference", 1, o.unetLatencySeconds(), work));
+            latencies.add(latency(models, avatarDir, o.device(), "mirror", o.latencySpeakers(), o.latencySeconds(), work));
+            latencies.add(latency(models, avatarDir, o.device(), "reference", 1, o.unetLatencySeconds(), work));
             for (Latency l : latencies) {
                 printLatency(l, out);
             }
@@ -179,7 +185,7 @@ final class PipelineBenchmark {
 
     /** The ceiling's configuration measured again, now. */
     private static double besideCeiling(Path models, ModelBenchmark.Result ceiling, Options o, PrintStream out) throws Exception {
-        ModelBenchmark.Result now = ModelBenchmark.again(models, Device.CPU, ceiling, 2 * o.modelSeconds());
+        ModelBenchmark.Result now = ModelBenchmark.again(models, o.device(), ceiling, 2 * o.modelSeconds());
         out.println("  generator" + now.describe("frames/s") + " (the ceiling's configuration, again)");
         return now.perSecond();
     }
@@ -204,11 +210,11 @@ final class PipelineBenchmark {
         Path avatarDir = avatar(home);
         Path work = Files.createTempDirectory("lipflow-bench-latency");
         try {
-            Options o = Options.full(null);
+            Options o = Options.full(null, Device.CPU);
             // untimed: a fresh process's first frames wait for the JIT compiler (0.15-0.2 s), which the full
             // bench has long paid for when it gets here
-            latency(models, avatarDir, "mirror", o.latencySpeakers(), 2, work);
-            printLatency(latency(models, avatarDir, "mirror", o.latencySpeakers(), o.latencySeconds(), work), out);
+            latency(models, avatarDir, Device.CPU, "mirror", o.latencySpeakers(), 2, work);
+            printLatency(latency(models, avatarDir, Device.CPU, "mirror", o.latencySpeakers(), o.latencySeconds(), work), out);
         } finally {
             FileUtils.deleteDirectory(work.toFile());
         }
@@ -232,7 +238,7 @@ final class PipelineBenchmark {
         try {
             out.println("bench knobs: mirror model, 8 speakers x 16 s, parallelism " + cores);
             // untimed: the process's first pipeline pays for JIT compilation, which would count against the baseline
-            pipeline(settings(models, avatarDir, "mirror"), "mirror", cores, (s, e) -> { }, 8, 4.0, work);
+            pipeline(settings(models, avatarDir, Device.CPU, "mirror"), "mirror", cores, (s, e) -> { }, 8, 4.0, work);
             Map<String, Knob> mirror = new java.util.LinkedHashMap<>();
             mirror.put("baseline (object reuse, chained, JPEG q95)", (s, e) -> { });
             mirror.put("object reuse off", (s, e) -> e.getConfig().disableObjectReuse());
@@ -242,7 +248,7 @@ final class PipelineBenchmark {
             mirror.put("generator capacity 64 frames (default 8 on the CPU)", (s, e) -> s.generatorCapacity = 64);
             mirror.put("generator capacity 2 frames", (s, e) -> s.generatorCapacity = 2);
             for (var k : mirror.entrySet()) {
-                PipelineRun r = pipeline(settings(models, avatarDir, "mirror"),
+                PipelineRun r = pipeline(settings(models, avatarDir, Device.CPU, "mirror"),
                         "mirror", cores, k.getValue(), 8, 16.0, work);
                 out.printf(Locale.ROOT, "  %-55s %6.1f frames/s %6.2f ms CPU/frame%n", k.getKey(), r.steadyFps(), r.cpuMsPerFrame());
             }
@@ -255,7 +261,7 @@ final class PipelineBenchmark {
                     new Generator(cores + " shared sessions x 1 thread, batch 8, 20 ms", cores, 8, 20, 0, 1, 0),
                     new Generator("generator capacity 64 frames (default 8)", cores, 0, 5, 0, 1, 64),
                     new Generator("parallelism 1, " + cores + " sessions x 1 thread, batch 1", 1, 0, 5, 0, 1, 0))) {
-                JobSettings s = settings(models, avatarDir, "reference");
+                JobSettings s = settings(models, avatarDir, Device.CPU, "reference");
                 s.maxBatch = g.batch();
                 s.maxBatchDelayMillis = g.delayMs();
                 s.sessions = g.sessions();
@@ -357,9 +363,10 @@ final class PipelineBenchmark {
         return timed[1];
     }
 
-    /** The job's own defaults: sessions, threads and batch as the job picks them for this machine. */
-    private static JobSettings settings(Path models, Path avatarDir, String model) {
+    /** The job's own defaults: sessions, threads and batch as the job picks them for this machine and device. */
+    private static JobSettings settings(Path models, Path avatarDir, Device device, String model) {
         JobSettings s = new JobSettings();
+        s.device = device.toString();
         s.generator = models.resolve(model.equals("mirror") ? ModelGenerator.MIRROR_FILE : ModelGenerator.GENERATOR_FILE).toString();
         s.encoder = models.resolve(ModelGenerator.ENCODER_FILE).toString();
         s.avatarDirs.put("demo-a", avatarDir.toString());
@@ -375,9 +382,9 @@ final class PipelineBenchmark {
         void apply(JobSettings settings, StreamExecutionEnvironment env);
     }
 
-    private static PipelineRun pipeline(Path models, Path avatarDir, String model, int speakers, double seconds,
-                                        Path work) throws Exception {
-        return pipeline(settings(models, avatarDir, model), model,
+    private static PipelineRun pipeline(Path models, Path avatarDir, Device device, String model, int speakers,
+                                        double seconds, Path work) throws Exception {
+        return pipeline(settings(models, avatarDir, device, model), model,
                 parallelism(), (s, e) -> { }, speakers, seconds, work);
     }
 
@@ -423,11 +430,11 @@ final class PipelineBenchmark {
                 sampler.peakHeapMb(), sampler.peakRssMb(), Double.NaN);
     }
 
-    private static Latency latency(Path models, Path avatarDir, String model, int speakers, double seconds,
-                                   Path work) throws Exception {
+    private static Latency latency(Path models, Path avatarDir, Device device, String model, int speakers,
+                                   double seconds, Path work) throws Exception {
         int chunkSamples = 640; // 40 ms at 16 kHz, what a live feed sends
         int chunks = (int) Math.ceil(seconds * 16000 / chunkSamples);
-        JobSettings settings = settings(models, avatarDir, model);
+        JobSettings settings = settings(models, avatarDir, device, model);
         settings.maxBatchDelayMillis = 2;
         StreamExecutionEnvironment env = JobEnvironment.local(parallelism(), work.resolve("checkpoints"), Duration.ofSeconds(2));
         DataStream<AudioChunk> paced = env.fromSequence(0, (long) chunks * speakers - 1).setParallelism(1)
@@ -642,19 +649,26 @@ final class PipelineBenchmark {
                 Arrays.toString(o.speakers()), unetOfSearch.getMin(), unetOfSearch.getMax(), ceiling.perSecond(),
                 mirrorCpu.getMin(), mirrorCpu.getMax(), mirrorCpu.getMin() + mp4,
                 mirrorCpu.getMax() + mp4, live.p99());
+        if (o.device().isCuda()) {
+            PipelineRun best = runs.stream().filter(r -> r.model().equals("reference"))
+                    .max((a, b) -> Double.compare(a.steadyFps(), b.steadyFps())).orElseThrow();
+            out.printf(Locale.ROOT, "bench: on %s the full UNet pipeline's best aggregate is %.0f frames/s (%d speakers;"
+                    + " target >= 1000 on one H100)%n", o.device(), best.steadyFps(), best.speakers());
+        }
 
         Files.createDirectories(o.results());
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path json = o.results().resolve("bench-" + stamp + ".json");
-        Files.writeString(json, json(ceiling, stages, runs, latencies));
+        Files.writeString(json, json(o.device(), ceiling, stages, runs, latencies));
         Path png = o.results().resolve("bench-" + stamp + ".png");
         ImageIO.write(chart(ceiling, stages, runs), "png", png.toFile());
         out.println("bench: wrote " + json + " and " + png);
     }
 
-    private static String json(ModelBenchmark.Result ceiling, Map<String, Double> stages, List<PipelineRun> runs,
-                               List<Latency> latencies) {
+    private static String json(Device device, ModelBenchmark.Result ceiling, Map<String, Double> stages,
+                               List<PipelineRun> runs, List<Latency> latencies) {
         StringBuilder b = new StringBuilder("{\n");
+        b.append(String.format(Locale.ROOT, "  \"device\": \"%s\",%n", device));
         b.append(String.format(Locale.ROOT, "  \"cores\": %d,%n  \"ceiling\": {\"framesPerSecond\": %.2f, \"batch\": %d, "
                         + "\"sessions\": %d, \"threads\": %d},%n", Runtime.getRuntime().availableProcessors(),
                 ceiling.perSecond(), ceiling.batch(), ceiling.sessions(), ceiling.threads()));

@@ -7,7 +7,8 @@ import ai.onnxruntime.OrtSession;
 
 /**
  * Where inference runs: the CPU, or a CUDA GPU by index. CUDA needs the onnxruntime_gpu artifact (Maven
- * profile {@code cuda}) and CUDA 12 with cuDNN 9 on the host.
+ * profile {@code cuda}) and CUDA 12.8 or a later 12.x with cuDNN 9 on the host (its CUDA provider uses runtime
+ * functions that CUDA 12.6 lacks; CUDA 13 alone does not do).
  *
  * @param cudaIndex the GPU index, or -1 for the CPU
  */
@@ -47,12 +48,12 @@ public record Device(int cudaIndex) {
         }
         if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
             throw new ModelException("--device " + this + " needs the CUDA build of ONNX Runtime, which this build lacks: "
-                    + "rebuild with the Maven profile -Pcuda (onnxruntime_gpu; needs CUDA 12.x and cuDNN 9 on the host)");
+                    + "rebuild with the Maven profile -Pcuda (onnxruntime_gpu; needs CUDA 12.8 or a later 12.x and cuDNN 9 on the host)");
         }
         try {
             options.addCUDA(cudaIndex);
         } catch (OrtException e) {
-            throw new ModelException("CUDA device " + cudaIndex + " is not usable (needs CUDA 12.x and cuDNN 9): " + e.getMessage(), e);
+            throw new ModelException("CUDA device " + cudaIndex + " is not usable (needs CUDA 12.8 or a later 12.x and cuDNN 9): " + e.getMessage(), e);
         }
     }
 

@@ -52,17 +52,34 @@ public final class SessionPool implements AutoCloseable {
     private final BlockingQueue<Slot> free;
     private final ModelContract contract;
     private final AtomicLong waitNanos = new AtomicLong();
+    /** The batch size every run has (requests zero-padded up to it, more in chunks of it), or 0: exactly the requests. */
+    private final int runBatch;
 
     /**
-     * Opens {@code sessions} sessions of the model.
+     * Opens {@code sessions} sessions of the model, each run at exactly the batch it is given (a model with a
+     * fixed batch size at that size).
      *
      * @param intraOpThreads ONNX Runtime threads per session for one operator
      * @throws ModelException if the file is missing, is not a model, does not fit {@code kind}, or the device is unusable
      */
     public SessionPool(Path modelFile, ModelContract.Kind kind, int sessions, int intraOpThreads, Device device)
             throws ModelException, OrtException {
-        if (sessions < 1 || intraOpThreads < 1) {
-            throw new IllegalArgumentException("sessions and threads must be positive");
+        this(modelFile, kind, sessions, intraOpThreads, device, 0);
+    }
+
+    /**
+     * Opens {@code sessions} sessions of the model whose every run has {@code runBatch} inputs: fewer
+     * requests are zero-padded up to it and more are run in chunks of it (0: exactly the requests). One
+     * input shape is what a GPU needs, see {@link SharedSessionPools}. A model with a fixed batch size
+     * runs at that size whatever {@code runBatch} says.
+     *
+     * @param intraOpThreads ONNX Runtime threads per session for one operator
+     * @throws ModelException if the file is missing, is not a model, does not fit {@code kind}, or the device is unusable
+     */
+    public SessionPool(Path modelFile, ModelContract.Kind kind, int sessions, int intraOpThreads, Device device, int runBatch)
+            throws ModelException, OrtException {
+        if (sessions < 1 || intraOpThreads < 1 || runBatch < 0) {
+            throw new IllegalArgumentException("sessions and threads must be positive, the run batch not negative");
         }
         if (!Files.isRegularFile(modelFile)) {
             throw new ModelException(modelFile + ": no such model file");
@@ -89,6 +106,7 @@ public final class SessionPool implements AutoCloseable {
             throw e;
         }
         contract = discovered;
+        this.runBatch = contract.fixedBatch() > 0 ? contract.fixedBatch() : runBatch;
     }
 
     private OrtSession open(Path modelFile, OrtSession.SessionOptions options) throws ModelException {
@@ -114,6 +132,11 @@ public final class SessionPool implements AutoCloseable {
         return contract;
     }
 
+    /** The batch size every run has, or 0 where runs have exactly the requests. */
+    public int runBatch() {
+        return runBatch;
+    }
+
     /** Number of sessions. */
     public int size() {
         return slots.size();
@@ -131,8 +154,9 @@ public final class SessionPool implements AutoCloseable {
 
     /**
      * Runs one batch: {@code requests.get(r)[i]} is input {@code i} of request {@code r}, flat, of
-     * {@link ModelContract#inputSize(int)} floats. Returns one flat output per request, in order. A model
-     * with a fixed batch size gets the requests in chunks of that size, the last one zero-padded.
+     * {@link ModelContract#inputSize(int)} floats. Returns one flat output per request, in order. A pool
+     * with a run batch (or of a model with a fixed batch size) runs the requests in chunks of that size, the
+     * last one zero-padded.
      */
     public float[][] run(List<float[][]> requests) throws OrtException, InterruptedException {
         try (Lease lease = borrow()) {
@@ -179,10 +203,10 @@ public final class SessionPool implements AutoCloseable {
         }
     }
 
-    /** Runs the requests on one session, in chunks of the model's fixed batch size if it has one. */
+    /** Runs the requests on one session, in chunks of the run batch if there is one. */
     private float[][] runOn(Slot slot, List<TensorInput[]> requests) throws OrtException {
         float[][] outputs = new float[requests.size()][];
-        int chunk = contract.fixedBatch() > 0 ? contract.fixedBatch() : Math.max(1, requests.size());
+        int chunk = runBatch > 0 ? runBatch : Math.max(1, requests.size());
         for (int from = 0; from < requests.size(); from += chunk) {
             runChunk(slot, requests, from, Math.min(requests.size(), from + chunk), chunk, outputs);
         }
@@ -236,7 +260,7 @@ public final class SessionPool implements AutoCloseable {
         }
     }
 
-    /** Zeros for the padding of a fixed-batch model's partial batch, written from one shared array. */
+    /** Zeros for the padding of a partial batch, written from one shared array. */
     private static final float[] ZEROS = new float[4096];
 
     /** Writes {@code floats} zeros at {@code buffer}'s position (the buffer is reused: padding must be written). */
@@ -248,8 +272,8 @@ public final class SessionPool implements AutoCloseable {
 
     private void runChunk(Slot slot, List<TensorInput[]> requests, int from, int to, int chunk, float[][] outputs)
             throws OrtException {
-        // A dynamic-batch model runs exactly the requests; a fixed one always runs its own batch size.
-        int batch = contract.fixedBatch() > 0 ? chunk : to - from;
+        // Exactly the requests, or always the run batch.
+        int batch = runBatch > 0 ? chunk : to - from;
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
         OnnxTensor output = null;
         try {

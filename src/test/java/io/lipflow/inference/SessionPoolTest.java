@@ -96,6 +96,26 @@ class SessionPoolTest {
     }
 
     @Test
+    void poolWithARunBatchPadsAndChunksEveryRun() throws Exception {
+        try (SessionPool mirror = new SessionPool(TestModels.mirror(), ModelContract.Kind.GENERATOR, 1, 1, Device.CPU, 4);
+             SessionPool exact = new SessionPool(TestModels.mirror(), ModelContract.Kind.GENERATOR, 1, 1, Device.CPU)) {
+            assertEquals(4, mirror.runBatch());
+            assertEquals(0, exact.runBatch());
+            for (int n : new int[] {1, 3, 4, 6}) { // padded to 4; one chunk; 4 + 2 padded
+                List<float[][]> requests = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    requests.add(new float[][] {TestModels.random(500 + 10 * n + i, FACE, 0, 1), new float[AUDIO]});
+                }
+                float[][] out = mirror.run(requests);
+                assertEquals(n, out.length);
+                for (int i = 0; i < n; i++) {
+                    assertArrayEquals(Arrays.copyOf(requests.get(i)[0], 3 * 320 * 320), out[i], n + " requests, request " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void wrongSizedRequestIsRejected() throws Exception {
         try (SessionPool enc = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> enc.run(new float[80]));

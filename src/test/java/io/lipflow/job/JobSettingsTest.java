@@ -22,9 +22,9 @@ class JobSettingsTest {
     void gpuDefaults() {
         JobSettings s = new JobSettings();
         s.device = "cuda:1";
-        assertEquals(2, s.sessions(new Device(1)));
-        assertEquals(8, s.maxBatch(new Device(1)));
-        assertEquals(64, s.generatorCapacity(), "eight batches of eight");
+        assertEquals(4, s.sessions(new Device(1)));
+        assertEquals(16, s.maxBatch(new Device(1)));
+        assertEquals(128, s.generatorCapacity(), "eight batches of sixteen");
     }
 
     @Test
