@@ -1,5 +1,7 @@
 package io.lipflow.cli;
 
+import io.lipflow.inference.Device;
+import io.lipflow.inference.ModelException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -80,6 +82,17 @@ public final class Args {
             return Integer.parseInt(v);
         } catch (NumberFormatException e) {
             throw new UserError("option --" + key + " expects an integer, got '" + v + "'");
+        }
+    }
+
+    /** {@code --device} (default the CPU), refused at once where this build cannot run on it. */
+    public Device device() throws UserError {
+        try {
+            Device device = Device.parse(get("device", "cpu"));
+            device.requireProvider();
+            return device;
+        } catch (ModelException e) {
+            throw new UserError(e.getMessage());
         }
     }
 

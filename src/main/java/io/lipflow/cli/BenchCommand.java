@@ -2,7 +2,6 @@ package io.lipflow.cli;
 
 import io.lipflow.features.FrontEndBenchmark;
 import io.lipflow.inference.Device;
-import io.lipflow.inference.ModelException;
 import io.lipflow.job.SoakBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +43,7 @@ final class BenchCommand implements Command {
             Path home = Path.of(System.getProperty("lipflow.home", ".")).toAbsolutePath().normalize();
             Path results = home.resolve("bench/results");
             boolean smoke = args.flag("smoke");
-            Device device = device(args);
+            Device device = args.device();
             args.finish();
             PipelineBenchmark.run(home, smoke ? PipelineBenchmark.Options.smoke(results)
                     : PipelineBenchmark.Options.full(results, device), System.out);
@@ -79,18 +78,9 @@ final class BenchCommand implements Command {
             throw new UserError("say what to bench: bench | bench models | bench frontend | bench knobs | bench latency | bench soak");
         }
         Path dir = Path.of(args.get("models", "models"));
-        Device device = device(args);
+        Device device = args.device();
         args.finish();
         ModelBenchmark.run(dir, device, seconds, System.out);
-    }
-
-    /** {@code --device}, default the CPU. */
-    private static Device device(Args args) throws UserError {
-        try {
-            return Device.parse(args.get("device", "cpu"));
-        } catch (ModelException e) {
-            throw new UserError(e.getMessage());
-        }
     }
 
     private static void soak(Args args, int seconds) throws Exception {

@@ -101,7 +101,7 @@ final class JobSpec {
             throw new UserError("--format must be jpg or png, got '" + js.format + "'");
         }
         js.jpegQuality = range(args, "quality", 95, 1, 100);
-        js.device = args.get("device", "cpu");
+        js.device = args.device().toString();
         js.maxBatch = args.has("batch") ? range(args, "batch", 1, 1, 256) : 0; // 0: by device
         js.maxBatchDelayMillis = range(args, "batch-delay-ms", js.maxBatchDelayMillis, 0, 10_000);
         js.sessions = args.has("sessions") ? range(args, "sessions", 1, 1, 256) : 0; // 0: by device and cores

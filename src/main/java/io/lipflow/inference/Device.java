@@ -41,15 +41,23 @@ public record Device(int cudaIndex) {
         return cudaIndex >= 0;
     }
 
+    /**
+     * Throws unless this build's ONNX Runtime has the device's execution provider (the CPU's it always has),
+     * so that a command can refuse {@code --device cuda} before it starts any work.
+     */
+    public void requireProvider() throws ModelException {
+        if (isCuda() && !OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+            throw new ModelException("--device " + this + " needs the CUDA build of ONNX Runtime, which this build lacks: "
+                    + "rebuild with the Maven profile -Pcuda (onnxruntime_gpu; needs CUDA 12.8 or a later 12.x and cuDNN 9 on the host)");
+        }
+    }
+
     /** Adds this device's execution provider to the options; the CPU needs nothing. */
     void configure(OrtSession.SessionOptions options) throws ModelException {
         if (!isCuda()) {
             return;
         }
-        if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-            throw new ModelException("--device " + this + " needs the CUDA build of ONNX Runtime, which this build lacks: "
-                    + "rebuild with the Maven profile -Pcuda (onnxruntime_gpu; needs CUDA 12.8 or a later 12.x and cuDNN 9 on the host)");
-        }
+        requireProvider();
         try {
             options.addCUDA(cudaIndex);
         } catch (OrtException e) {

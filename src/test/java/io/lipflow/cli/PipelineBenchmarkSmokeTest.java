@@ -1,5 +1,7 @@
 package io.lipflow.cli;
 
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +17,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /** The benchmark on a tiny input: every part runs, and the table, JSON and chart come out. */
 class PipelineBenchmarkSmokeTest {
@@ -37,7 +40,7 @@ class PipelineBenchmarkSmokeTest {
         }
         assertEquals(2, files.size(), files.toString());
         String json = Files.readString(files.get(0));
-        for (String key : List.of("\"ceiling\"", "\"stageMillisPerFrame\"", "\"pipeline\"", "\"latency\"", "\"p99Ms\"",
+        for (String key : List.of("\"device\": \"cpu\"", "\"ceiling\"", "\"stageMillisPerFrame\"", "\"pipeline\"", "\"latency\"", "\"p99Ms\"",
                 "\"peakRssMb\"", "\"cpuUtilisation\"", "\"ceilingFramesPerSecond\"", "\"model\": \"reference\"", "\"model\": \"mirror\"")) {
             assertTrue(json.contains(key), key + " in " + json);
         }
@@ -56,5 +59,14 @@ class PipelineBenchmarkSmokeTest {
         }
         byte[] png = Files.readAllBytes(files.get(1));
         assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG chart");
+    }
+
+    @Test
+    void aDeviceThisBuildCannotRunOnIsRefusedBeforeAnyWork() {
+        assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA), "this build has CUDA");
+        CliRunner r = CliRunner.run("bench", "--device", "cuda");
+        assertEquals(1, r.exitCode(), r.err());
+        assertEquals("", r.out(), "nothing generated or measured first");
+        assertTrue(r.err().startsWith("lipflow bench: --device cuda:0 needs the CUDA build") && r.err().contains("-Pcuda"), r.err());
     }
 }

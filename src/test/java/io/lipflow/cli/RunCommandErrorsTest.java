@@ -1,5 +1,7 @@
 package io.lipflow.cli;
 
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
 import io.lipflow.audio.WavEncoder;
 import io.lipflow.job.JobFixtures;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,6 +15,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
  * {@code ./lipflow run} refuses bad models, avatars and limits with one line and exit code 1, before any
@@ -67,6 +70,13 @@ class RunCommandErrorsTest {
                 "--generator audio_encoder.onnx: expected an input of shape (B,6,320,320)", "found inputs: mel");
         assertUserError(run("--encoder", JobFixtures.mirror().toString()),
                 "--encoder mirror_generator.onnx: expected an input of shape (B,1,80,16)");
+    }
+
+    @Test
+    void unknownOrUnbuiltDeviceIsRefusedBeforeTheJob() {
+        assertUserError(run("--device", "gpu"), "unknown device 'gpu': use cpu, cuda or cuda:N");
+        assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA), "this build has CUDA");
+        assertUserError(run("--device", "cuda:1"), "--device cuda:1 needs the CUDA build", "-Pcuda");
     }
 
     @Test
