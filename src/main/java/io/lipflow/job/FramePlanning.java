@@ -25,7 +25,7 @@ import java.time.Duration;
  * template and expires an hour after (the next use puts it again): putting all of an avatar's crops at a
  * speaker's first frame (17 MB for 52 templates) stalled every speaker of the subtask for 0.1 s.
  * Utterance state is cleared when the utterance ends or is abandoned. An unknown or broken avatar
- * dead-letters the utterance.
+ * dead-letters the utterance and abandons it, as a refused utterance is.
  */
 public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, FrameEvent> {
     private static final long serialVersionUID = 1L;
@@ -69,27 +69,41 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
             return;
         }
         if (e.abandoned()) {
-            // no last frames for an utterance refused part way; the compositor learns how many it got
-            byte[] started = context.value();
-            out.collect(FrameEvent.end(e.speaker, e.avatar, e.utterance,
-                    started == null ? 0 : AudioContext.restore(started).nextFrame(), null, 0));
-            context.clear();
+            // no last frames for an utterance refused part way
+            abandon(e, framesRequested(), out);
             return;
         }
+        int[] requested = {-1}; // frames of the utterance requested once this element has requested one
         try {
             bindAvatar(e.avatar);
-            plan(e, out);
+            plan(e, out, requested);
         } catch (AvatarException bad) {
             ctx.output(DeadLetter.TAG, new DeadLetter(e.speaker, e.utterance, STAGE, bad.getMessage()));
-            context.clear();
+            // the frames already requested must not hold the compositor's order for the speaker's next utterance
+            abandon(e, requested[0] >= 0 ? requested[0] : framesRequested(), out);
             if (!e.end) {
                 refused.update(e.utterance);
             }
         }
     }
 
-    /** Adds the window to the speaker's audio context and requests every frame that became complete. */
-    private void plan(FeatureEvent e, Collector<FrameEvent> out) throws Exception {
+    /** Frames of the speaker's open utterance requested before this element. */
+    private int framesRequested() throws Exception {
+        byte[] started = context.value();
+        return started == null ? 0 : AudioContext.restore(started).nextFrame();
+    }
+
+    /** Ends the utterance without a video: the compositor learns how many frames it gets, and clears after them. */
+    private void abandon(FeatureEvent e, int frames, Collector<FrameEvent> out) {
+        out.collect(FrameEvent.end(e.speaker, e.avatar, e.utterance, frames, null, 0));
+        context.clear();
+    }
+
+    /**
+     * Adds the window to the speaker's audio context and requests every frame that became complete;
+     * {@code requested[0]} counts the utterance's requested frames from the first this call requests.
+     */
+    private void plan(FeatureEvent e, Collector<FrameEvent> out, int[] requested) throws Exception {
         byte[] state = context.value();
         AudioContext audio = state == null ? new AudioContext() : AudioContext.restore(state);
         int count = templates.value();
@@ -98,6 +112,7 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
             FrameEvent request = FrameEvent.frame(e.speaker, e.avatar, e.utterance, frame, template, input, crop(e.avatar, template));
             request.arrivalMillis = e.arrivalMillis;
             out.collect(request);
+            requested[0] = frame + 1;
         };
         if (e.end) {
             audio.end(emit);

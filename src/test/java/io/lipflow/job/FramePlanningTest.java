@@ -122,7 +122,12 @@ class FramePlanningTest {
             window(h, "s2", "fine", i); // read again from its files for template 1
         }
         List<FrameEvent> frames = h.extractOutputValues();
-        assertEquals(1, frames.stream().filter(f -> f.speaker.equals("s1")).count(), "s1 stops at its unreadable avatar");
+        List<FrameEvent> s1 = frames.stream().filter(f -> f.speaker.equals("s1")).toList();
+        assertEquals(2, s1.size(), "s1 stops at its unreadable avatar: " + s1);
+        assertTrue(!s1.get(0).end && s1.get(0).index == 0, "its one frame");
+        // and ends the utterance with the count of frames it requested, so the compositor does not hold its
+        // frame order for the speaker's next utterance
+        assertTrue(s1.get(1).end && s1.get(1).abandoned() && s1.get(1).index == 1, "an abandoned end after 1 frame");
         assertEquals(4, frames.stream().filter(f -> f.speaker.equals("s2")).count(), "s2 goes on");
         var letters = h.getSideOutput(DeadLetter.TAG);
         assertEquals(1, letters.size(), "one dead letter for the utterance, not one per window");
