@@ -1,7 +1,8 @@
 """Forwarding shims: libcublas.so.12 / libcublasLt.so.12 whose symbols jump to cuBLAS 13's (counted)."""
 import collections
 syms = collections.defaultdict(list)
-for line in open("/tmp/gpu/blas_syms.txt"):
+# blas_syms.txt: `nm -D --undefined-only libonnxruntime_providers_cuda.so | grep @libcublas | awk '{print $2}'`
+for line in open("blas_syms.txt"):
     name, lib = line.strip().split("@")
     syms[lib].append(name)
 for lib, names in syms.items():

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds the GPU measurement kit: JRE, LipFlow classes + runtime jars (linux-x86_64 natives only), the
 # onnxruntime_gpu 1.28.0 jar and CUDA 12 libraries, with device code for GPUs other than sm_90 blanked.
+# Work directory: $GPU_WORK (default /tmp/gpu), which must already hold jre/ (jlink), slim/ (libcudart.so.12),
+# shim/out/ (the cuBLAS shims), extra/classes (GpuCheck, GpuPipe) and run.sh; the repository is found from here.
 set -euo pipefail
-G=/tmp/gpu; K=$G/kit; rm -rf $K; mkdir -p $K/lib $K/cuda12
+REPO=$(cd "$(dirname "$0")/../../.." && pwd)
+G=${GPU_WORK:-/tmp/gpu}; K=$G/kit; rm -rf $K; mkdir -p $K/lib $K/cuda12
 cp -r $G/jre $K/jre
-cp -r /work/main/target/classes $K/classes
-for j in $(tr ':' '\n' < /work/main/target/classpath.txt); do
+cp -r $REPO/target/classes $K/classes
+for j in $(tr ':' '\n' < $REPO/target/classpath.txt); do
   case $j in *onnxruntime-1.28.0.jar|*async-profiler*) continue;; esac
   cp $j $K/lib/
   f=$K/lib/$(basename $j)
@@ -15,7 +18,7 @@ for j in $(tr ':' '\n' < /work/main/target/classpath.txt); do
   rm -rf $G/x && mkdir $G/x && (cd $G/x && unzip -q $f && rm $f && zip -q -0 -r -X $f .)
 done
 cp $G/run.sh $K/ && cp -r $G/extra/classes $K/extra
-sed -n 's:.*<flink.jvm.opens>\(.*\)</flink.jvm.opens>.*:\1:p' /work/main/pom.xml | sed 's/--add-exports=jdk.compiler[^ ]* //g' > $K/opens.txt
+sed -n 's:.*<flink.jvm.opens>\(.*\)</flink.jvm.opens>.*:\1:p' $REPO/pom.xml | sed 's/--add-exports=jdk.compiler[^ ]* //g' > $K/opens.txt
 # the -Pcuda build's ONNX Runtime, its sm_90 code only
 O=$G/o128; rm -rf $O; mkdir -p $O; cd $O
 unzip -q ~/.m2/repository/com/microsoft/onnxruntime/onnxruntime_gpu/1.28.0/onnxruntime_gpu-1.28.0.jar -x 'ai/onnxruntime/native/win-x64/*'
