@@ -45,7 +45,7 @@ final class BenchCommand implements Command {
             boolean smoke = args.flag("smoke");
             Device device = args.device();
             args.finish();
-            PipelineBenchmark.run(home, smoke ? PipelineBenchmark.Options.smoke(results)
+            PipelineBenchmark.run(home, smoke ? PipelineBenchmark.Options.smoke(results, device)
                     : PipelineBenchmark.Options.full(results, device), System.out);
             return;
         }

@@ -27,7 +27,7 @@ final class ModelBenchmark {
     private static final int[] GENERATOR_BATCHES = {1, 2, 4, 8, 16};
     /** A GPU fills only with large batches (on an H100 one session gained ~1.7x from batch 1 to 16-32). */
     private static final int[] GPU_GENERATOR_BATCHES = {1, 4, 8, 16, 32, 64};
-    private static final int[] GPU_SESSIONS = {2, 4};
+    private static final int[] GPU_SESSION_COUNTS = {2, 4};
     private static final int[] ENCODER_BATCHES = {1, 16};
     /** The first two or three runs at a batch size are much slower (memory arena growth, page faults). */
     private static final int WARM_UP_RUNS = 3;
@@ -54,19 +54,33 @@ final class ModelBenchmark {
         // untimed: a fresh process's first model runs are slow for seconds (page faults, JIT, CPU clocks),
         // which would make whichever configuration is measured first look worse than it is
         measure(generator, ModelContract.Kind.GENERATOR, device, generatorRequest, 1, 1, cores, seconds);
-        List<Result> results = new ArrayList<>();
+        Search search = new Search(generator, device, generatorRequest, seconds, out);
         Result bestBatch = null;
         for (int batch : device.isCuda() ? GPU_GENERATOR_BATCHES : GENERATOR_BATCHES) {
-            Result r = measure(generator, ModelContract.Kind.GENERATOR, device, generatorRequest, batch, 1, cores, seconds);
-            out.println("generator " + r.describe("frames/s"));
-            results.add(r);
+            Result r = search.measure(batch, 1, cores);
             bestBatch = bestBatch == null || r.perSecond() > bestBatch.perSecond() ? r : bestBatch;
         }
         if (device.isCuda()) {
-            measureGpuSessions(generator, device, generatorRequest, bestBatch.batch(), seconds, results, out);
+            // several sessions, each with its own stream: one batch's copies overlap another's compute
+            for (int sessions : GPU_SESSION_COUNTS) {
+                search.measure(bestBatch.batch(), sessions, 1);
+            }
         } else {
-            measureCoreSplits(generator, device, generatorRequest, bestBatch.batch(), cores, seconds, results, out);
+            // splits of the cores into sessions x threads, one single-threaded session for scale, and the
+            // job's own CPU default (one single-threaded session per core, batch 1)
+            for (int sessions = 2; sessions <= cores; sessions *= 2) {
+                if (cores % sessions == 0) {
+                    search.measure(bestBatch.batch(), sessions, cores / sessions);
+                }
+            }
+            if (cores > 1) {
+                search.measure(bestBatch.batch(), 1, 1);
+                if (search.results.stream().noneMatch(m -> m.batch() == 1 && m.sessions() == cores && m.threads() == 1)) {
+                    search.measure(1, cores, 1);
+                }
+            }
         }
+        List<Result> results = search.results;
         // The largest of several noisy measurements overstates its configuration (the winner's curse), and
         // one short measurement can also understate one: the two best are measured again, for longer, and
         // the better of those is the ceiling.
@@ -91,39 +105,19 @@ final class ModelBenchmark {
         return bestGenerator;
     }
 
-    /** Several sessions on a GPU, each with its own stream: one batch's copies overlap another's compute. */
-    private static void measureGpuSessions(Path generator, Device device, float[][] request, int batch, int seconds,
-            List<Result> results, PrintStream out) throws Exception {
-        for (int sessions : GPU_SESSIONS) {
-            Result r = measure(generator, ModelContract.Kind.GENERATOR, device, request, batch, sessions, 1, seconds);
-            out.println("generator " + r.describe("frames/s"));
-            results.add(r);
+    /** The generator's configurations measured so far, each printed as it is measured. */
+    private record Search(Path generator, Device device, float[][] request, int seconds, PrintStream out,
+                          List<Result> results) {
+        Search(Path generator, Device device, float[][] request, int seconds, PrintStream out) {
+            this(generator, device, request, seconds, out, new ArrayList<>());
         }
-    }
 
-    /**
-     * Splits of the cores into sessions x threads at the best batch, one single-threaded session for scale,
-     * and the job's own CPU default (one single-threaded session per core, batch 1).
-     */
-    private static void measureCoreSplits(Path generator, Device device, float[][] request, int batch, int cores,
-            int seconds, List<Result> results, PrintStream out) throws Exception {
-        for (int sessions = 2; sessions <= cores; sessions *= 2) {
-            if (cores % sessions == 0) {
-                Result r = measure(generator, ModelContract.Kind.GENERATOR, device, request, batch, sessions, cores / sessions, seconds);
-                out.println("generator " + r.describe("frames/s"));
-                results.add(r);
-            }
-        }
-        if (cores > 1) {
-            Result r = measure(generator, ModelContract.Kind.GENERATOR, device, request, batch, 1, 1, seconds);
+        Result measure(int batch, int sessions, int threads) throws Exception {
+            Result r = ModelBenchmark.measure(generator, ModelContract.Kind.GENERATOR, device, request, batch, sessions,
+                    threads, seconds);
             out.println("generator " + r.describe("frames/s"));
             results.add(r);
-            boolean measured = results.stream().anyMatch(m -> m.batch() == 1 && m.sessions() == cores && m.threads() == 1);
-            if (!measured) {
-                r = measure(generator, ModelContract.Kind.GENERATOR, device, request, 1, cores, 1, seconds);
-                out.println("generator " + r.describe("frames/s"));
-                results.add(r);
-            }
+            return r;
         }
     }
 

@@ -64,7 +64,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code ./lipflow bench}: in one process, (1) the generator's ceiling on this machine, (2) the whole
- * Flink pipeline with the full UNet on 1, 2, 4 and 8 speakers, (3) the same with the mirror model,
+ * Flink pipeline with the full UNet on 1, 2, 4 and 8 speakers (1, 8 and 32 on a GPU), (3) the same with the mirror model,
  * which isolates everything but the generator, and (4) a real-time-paced stream's audio-to-frame
  * latency. Prints a table and writes JSON and a PNG chart under {@code bench/results/}.
  */
@@ -77,7 +77,7 @@ final class PipelineBenchmark {
             if (device.isCuda()) {
                 // a GPU's generator runs ~1000 frames/s: many speakers, and a couple of thousand frames per run
                 // for a steady window; the mirror is no faster there, so it gets the same audio. Each run opens
-                // and warms up its GPU sessions afresh, so three speaker counts rather than six.
+                // and warms up its GPU sessions afresh, so three speaker counts.
                 return new Options(device, new int[] {1, 8, 32}, 8.0, 120.0, 1, 3, 4, 10.0, 8.0, results);
             }
             // at least 16 s of audio per run, so that start-up transients do not dominate few speakers; the
@@ -88,8 +88,8 @@ final class PipelineBenchmark {
             return new Options(device, new int[] {1, 2, 4, 8}, 4.0, 16.0, 4, 3, 4, 30.0, 8.0, results);
         }
 
-        static Options smoke(Path results) {
-            return new Options(Device.CPU, new int[] {1}, 0.6, 0, 1, 1, 1, 1.0, 1.0, results);
+        static Options smoke(Path results, Device device) {
+            return new Options(device, new int[] {1}, 0.6, 0, 1, 1, 1, 1.0, 1.0, results);
         }
 
         /** Audio per speaker in a run of {@code model} with {@code speakers} speakers. */

@@ -14,7 +14,7 @@ import java.util.Map;
  * last {@link #release} closes it.
  */
 public final class SharedSessionPools {
-    private record Key(Path model, ModelContract.Kind kind, int sessions, int threads, Device device) {}
+    private record Key(Path model, ModelContract.Kind kind, int sessions, int threads, Device device, int runBatch) {}
 
     private static final class Entry {
         final SessionPool pool;
@@ -32,18 +32,19 @@ public final class SharedSessionPools {
     /**
      * The process's pool for this model and configuration, opened (and warmed up with {@code warmUpBatch})
      * on first use. Every call must be matched by one {@link #release}. On a GPU every run has {@code
-     * warmUpBatch} inputs, zero-padded: ONNX Runtime's CUDA provider redoes its cuDNN convolution set-up
-     * whenever a session's input shape changes (CPU work, the GPU idle meanwhile). Measured on an H100, a
-     * 4-speaker UNet pipeline ran at 9.6-19 frames/s with the batcher's changing batch sizes, 236 at one
-     * fixed size, and the raw generator reaches 1,050-1,110 frames/s at one size.
+     * warmUpBatch} inputs, padded: ONNX Runtime's CUDA provider redoes its cuDNN convolution set-up
+     * whenever a session's input shape changes (CPU work, the GPU idle meanwhile). Measured on an H100: the
+     * UNet pipeline with the batcher's changing batch sizes (up to 8) made 9.6 frames/s for one speaker and
+     * 10-19 for four; four speakers with the batch fixed at 1, 236; the raw generator at one size, 1,050-1,110.
      */
     public static synchronized SessionPool acquire(Path model, ModelContract.Kind kind, int sessions, int threads,
                                                    Device device, int warmUpBatch)
             throws ModelException, OrtException, InterruptedException {
-        Key key = new Key(model.toAbsolutePath().normalize(), kind, sessions, threads, device);
+        int runBatch = device.isCuda() ? warmUpBatch : 0;
+        Key key = new Key(model.toAbsolutePath().normalize(), kind, sessions, threads, device, runBatch);
         Entry entry = POOLS.get(key);
         if (entry == null) {
-            SessionPool pool = new SessionPool(model, kind, sessions, threads, device, device.isCuda() ? warmUpBatch : 0);
+            SessionPool pool = new SessionPool(model, kind, sessions, threads, device, runBatch);
             try {
                 // the first runs at a batch size are several times slower (ONNX Runtime sizes its arena)
                 pool.warmUp(warmUpBatch, 2);

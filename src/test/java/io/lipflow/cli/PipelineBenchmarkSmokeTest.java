@@ -2,6 +2,7 @@ package io.lipflow.cli;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
+import io.lipflow.inference.Device;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +29,7 @@ class PipelineBenchmarkSmokeTest {
     void smokeRunWritesTableJsonAndChart() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Path results = home.resolve("bench/results");
-        PipelineBenchmark.run(home, PipelineBenchmark.Options.smoke(results), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        PipelineBenchmark.run(home, PipelineBenchmark.Options.smoke(results, Device.CPU), new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("best generator:"), out);
         assertTrue(out.contains("full pipeline") && out.contains("x the ceiling measured beside each run"), out);

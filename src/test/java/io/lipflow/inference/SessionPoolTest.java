@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -101,12 +102,17 @@ class SessionPoolTest {
              SessionPool exact = new SessionPool(TestModels.mirror(), ModelContract.Kind.GENERATOR, 1, 1, Device.CPU)) {
             assertEquals(4, mirror.runBatch());
             assertEquals(0, exact.runBatch());
-            for (int n : new int[] {1, 3, 4, 6}) { // padded to 4; one chunk; 4 + 2 padded
+            exact.run(Collections.nCopies(6, new float[][] {new float[FACE], new float[AUDIO]}));
+            assertEquals(1, exact.runs(), "exactly the requests: one run of 6");
+            // 6 first: the later, smaller runs have its requests in their padding rows
+            for (int n : new int[] {6, 1, 3, 4}) { // 4 + 2 padded; padded to 4; padded; one run
                 List<float[][]> requests = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     requests.add(new float[][] {TestModels.random(500 + 10 * n + i, FACE, 0, 1), new float[AUDIO]});
                 }
+                long before = mirror.runs();
                 float[][] out = mirror.run(requests);
+                assertEquals(n > 4 ? 2 : 1, mirror.runs() - before, n + " requests in runs of 4");
                 assertEquals(n, out.length);
                 for (int i = 0; i < n; i++) {
                     assertArrayEquals(Arrays.copyOf(requests.get(i)[0], 3 * 320 * 320), out[i], n + " requests, request " + i);
