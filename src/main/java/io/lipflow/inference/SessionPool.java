@@ -266,9 +266,9 @@ public final class SessionPool implements AutoCloseable {
         }
     }
 
-    private void runChunk(Slot slot, List<TensorInput[]> requests, int from, int to, int chunk, float[][] outputs)
+    /** Runs requests {@code from} to {@code to} as one batch of {@code batch} inputs, the rows past them padding. */
+    private void runChunk(Slot slot, List<TensorInput[]> requests, int from, int to, int batch, float[][] outputs)
             throws OrtException {
-        int batch = chunk;
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
         OnnxTensor output = null;
         try {
