@@ -133,8 +133,8 @@ public final class SessionPool implements AutoCloseable {
         return contract;
     }
 
-    /** The batch size every run has, or 0 where runs have exactly the requests. */
-    public int runBatch() {
+    /** The batch size every run has, or 0 where runs have exactly the requests (for tests). */
+    int runBatch() {
         return runBatch;
     }
 
