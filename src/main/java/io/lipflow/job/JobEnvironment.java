@@ -15,7 +15,8 @@ import java.time.Duration;
 
 /**
  * The Flink settings LipFlow runs with: RocksDB keyed state with incremental checkpoints, exactly-once
- * checkpoints at a fixed interval, up to five restarts, a 5 ms network buffer timeout (latency), and object reuse (chained operators hand over records, including
+ * checkpoints at a fixed interval, restarts with a growing delay, records flushed to the network as they are
+ * written ({@link #BUFFER_TIMEOUT_MILLIS}), and object reuse (chained operators hand over records, including
  * the large tensors, without copying them: no operator mutates a record it has emitted).
  */
 public final class JobEnvironment {

@@ -9,6 +9,8 @@ import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -16,6 +18,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -33,6 +36,7 @@ import java.util.List;
  */
 public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<FrameFileSink.Committable> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(FrameFileSink.class);
 
     private final String root;
     private final boolean mp4;
@@ -85,7 +89,7 @@ public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<
             if (f.end) {
                 Path wav = speakerDir.resolve(f.utterance + ".wav");
                 pending.add(writePending(wav, WavEncoder.pcm16(f.audio, f.audioRate)));
-                if (mp4) {
+                if (mp4 && f.index > 0) { // an utterance without frames has its WAV but no video
                     Path video = speakerDir.resolve(f.utterance + ".mp4");
                     pending.add(new Committable(true, speakerDir.resolve(f.utterance).toString(), video.toString(), f.index, f.format));
                 }
@@ -96,9 +100,14 @@ public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<
         }
 
         private static Committable writePending(Path target, byte[] bytes) throws IOException {
-            Files.createDirectories(target.getParent());
             Path p = pendingPath(target);
-            Files.write(p, bytes);
+            try {
+                Files.write(p, bytes);
+            } catch (NoSuchFileException e) {
+                // an utterance's first file: its directory is made once, not checked for every frame
+                Files.createDirectories(target.getParent());
+                Files.write(p, bytes);
+            }
             return new Committable(false, p.toString(), target.toString(), 0, null);
         }
 
@@ -129,17 +138,31 @@ public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<
             for (CommitRequest<Committable> r : ordered) {
                 Committable c = r.getCommittable();
                 if (c.mux()) {
-                    Path mp4 = Path.of(c.target());
-                    Path wav = Path.of(c.pending() + ".wav");
-                    Path tmp = pendingPath(mp4);
-                    Mp4Writer.writeUtterance(Path.of(c.pending()), c.frameCount(), c.format(), wav, tmp);
-                    Files.move(tmp, mp4, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    mux(r);
                 } else if (Files.exists(Path.of(c.pending()))) {
                     Files.move(Path.of(c.pending()), Path.of(c.target()), StandardCopyOption.REPLACE_EXISTING,
                             StandardCopyOption.ATOMIC_MOVE);
                 } else if (!Files.exists(Path.of(c.target()))) {
                     r.signalFailedWithKnownReason(new IOException("pending file vanished: " + c.pending()));
                 }
+            }
+        }
+
+        /**
+         * Muxes an utterance's MP4 from its committed frames and WAV. One that cannot be made (a frame file
+         * removed by hand, say) is logged and counted as a failed committable: retried on every restore, it
+         * would stop the whole job, every speaker's frames with it.
+         */
+        private static void mux(CommitRequest<Committable> r) {
+            Committable c = r.getCommittable();
+            Path mp4 = Path.of(c.target());
+            Path tmp = pendingPath(mp4);
+            try {
+                Mp4Writer.writeUtterance(Path.of(c.pending()), c.frameCount(), c.format(), Path.of(c.pending() + ".wav"), tmp);
+                Files.move(tmp, mp4, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("no MP4 {} (its frames and WAV are in place): {}", mp4, e.toString());
+                r.signalFailedWithKnownReason(e);
             }
         }
 

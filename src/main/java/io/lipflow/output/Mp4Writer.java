@@ -2,6 +2,7 @@ package io.lipflow.output;
 
 import io.lipflow.audio.AudioFormatException;
 import io.lipflow.audio.PcmAudio;
+import io.lipflow.audio.Resampler;
 import io.lipflow.audio.WavDecoder;
 import io.lipflow.frames.BgrImage;
 import org.bytedeco.ffmpeg.global.avcodec;
@@ -15,16 +16,23 @@ import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Set;
 
 /**
  * Writes an MP4 in-process with FFmpeg (JavaCV): H.264 video at 25 fps (openh264, which takes a
- * bitrate rather than a CRF) and, when given, AAC mono audio, interleaved frame by frame. The stream
- * is tagged with what its pictures are (BT.601 matrix; limited range from BGR images, full range from
- * JPEG files), so players show the colours that were encoded.
+ * bitrate rather than a CRF) and, when given, AAC mono audio (resampled to 48 kHz when AAC has no such
+ * rate), interleaved frame by frame. The stream is tagged with what its pictures are (BT.601 matrix;
+ * limited range from BGR images, full range from JPEG files), so players show the colours that were
+ * encoded.
  */
 public final class Mp4Writer implements AutoCloseable {
     public static final int FPS = 25;
     private static final int VIDEO_BITRATE = 6_000_000;
+    /** The sample rates an AAC stream can have (MPEG-4 audio); FFmpeg's encoder refuses any other. */
+    private static final Set<Integer> AAC_RATES =
+            Set.of(96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350);
+    /** What audio at any other rate is resampled to. */
+    static final int AAC_FALLBACK_RATE = 48000;
 
     static {
         avutil.av_log_set_level(avutil.AV_LOG_ERROR); // FFmpeg's stream dumps are not the job's log
@@ -46,7 +54,9 @@ public final class Mp4Writer implements AutoCloseable {
     }
 
     private Mp4Writer(Path mp4, int width, int height, PcmAudio audio, boolean fullRange) throws IOException {
-        this.audio = audio;
+        this.audio = audio == null || AAC_RATES.contains(audio.sampleRate()) ? audio
+                : new PcmAudio(Resampler.resample(audio.samples(), audio.sampleRate(), AAC_FALLBACK_RATE),
+                        AAC_FALLBACK_RATE, audio.channels(), audio.encoding());
         recorder = new FFmpegFrameRecorder(mp4.toFile(), width, height, audio == null ? 0 : 1);
         recorder.setFormat("mp4");
         recorder.setVideoCodec(avcodec.AV_CODEC_ID_H264);
@@ -57,7 +67,7 @@ public final class Mp4Writer implements AutoCloseable {
         recorder.setVideoOption("color_range", fullRange ? "pc" : "tv");
         if (audio != null) {
             recorder.setAudioCodec(avcodec.AV_CODEC_ID_AAC);
-            recorder.setSampleRate(audio.sampleRate());
+            recorder.setSampleRate(this.audio.sampleRate());
             recorder.setAudioBitrate(128_000);
         }
         recorder.start();

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
@@ -46,26 +47,77 @@ class FrameFileSinkTest {
         assertEquals(List.of(), pendingFiles());
     }
 
-    @SuppressWarnings("unchecked")
+    @Test
+    void anUtteranceWithoutFramesCommitsItsWavAndNoVideo() throws Exception {
+        FrameFileSink sink = new FrameFileSink(tmp);
+        List<FrameFileSink.Committable> committables = write(sink, List.of(
+                VideoFrame.end("ada", "u0", 0, "jpg", new float[0], 16_000)));
+
+        commit(sink, committables, Request::new); // a request fails the test if it is signalled failed
+
+        assertTrue(Files.exists(tmp.resolve("ada/u0.wav")));
+        assertTrue(Files.notExists(tmp.resolve("ada/u0.mp4")));
+        assertEquals(List.of(), pendingFiles());
+    }
+
+    @Test
+    void anMp4ThatCannotBeMadeFailsOnlyItself() throws Exception {
+        FrameFileSink sink = new FrameFileSink(tmp);
+        List<FrameFileSink.Committable> committables = write(sink, utterance(new ArrayList<>()));
+        Files.writeString(FrameFileSink.pendingPath(tmp.resolve("ada/u1.wav")), "not a WAV");
+        List<Throwable> failures = new ArrayList<>();
+
+        commit(sink, committables, c -> new Request(c) {
+            @Override
+            public void signalFailedWithKnownReason(Throwable t) {
+                assertTrue(c.mux(), "only the MP4 fails: " + c);
+                failures.add(t);
+            }
+        });
+
+        assertEquals(1, failures.size());
+        assertEquals(FRAMES, Files.list(tmp.resolve("ada/u1")).count(), "the frames are in place");
+        assertTrue(Files.exists(tmp.resolve("ada/u1.wav")));
+        assertTrue(Files.notExists(tmp.resolve("ada/u1.mp4")));
+        assertEquals(List.of(), pendingFiles(), "no half-written MP4 left");
+    }
+
     private static List<byte[]> writeAndCommit(FrameFileSink sink) throws Exception {
         List<byte[]> frames = new ArrayList<>();
-        List<FrameFileSink.Committable> committables;
-        try (SinkWriter<VideoFrame> writer = sink.createWriter(null)) {
-            for (int i = 0; i < FRAMES; i++) {
-                frames.add(FrameEncoder.jpeg(DemoAvatar.frame(i)));
-                writer.write(VideoFrame.frame("ada", "u1", i, "jpg", frames.get(i)), null);
-            }
-            writer.write(VideoFrame.end("ada", "u1", FRAMES, "jpg", SyntheticSpeech.generate(FRAMES * 640, 1), 16_000), null);
-            committables = new ArrayList<>(((CommittingSinkWriter<VideoFrame, FrameFileSink.Committable>) writer).prepareCommit());
+        commit(sink, write(sink, utterance(frames)), Request::new);
+        return frames;
+    }
+
+    /** Utterance u1 of speaker ada: {@link #FRAMES} frames (their JPEGs added to {@code jpegs}) and its end. */
+    private static List<VideoFrame> utterance(List<byte[]> jpegs) {
+        List<VideoFrame> frames = new ArrayList<>();
+        for (int i = 0; i < FRAMES; i++) {
+            jpegs.add(FrameEncoder.jpeg(DemoAvatar.frame(i)));
+            frames.add(VideoFrame.frame("ada", "u1", i, "jpg", jpegs.get(i)));
         }
+        frames.add(VideoFrame.end("ada", "u1", FRAMES, "jpg", SyntheticSpeech.generate(FRAMES * 640, 1), 16_000));
+        return frames;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<FrameFileSink.Committable> write(FrameFileSink sink, List<VideoFrame> frames) throws Exception {
+        try (SinkWriter<VideoFrame> writer = sink.createWriter(null)) {
+            for (VideoFrame f : frames) {
+                writer.write(f, null);
+            }
+            return new ArrayList<>(((CommittingSinkWriter<VideoFrame, FrameFileSink.Committable>) writer).prepareCommit());
+        }
+    }
+
+    private static void commit(FrameFileSink sink, List<FrameFileSink.Committable> committables,
+                               Function<FrameFileSink.Committable, Request> request) throws Exception {
         List<Committer.CommitRequest<FrameFileSink.Committable>> requests = new ArrayList<>();
         for (FrameFileSink.Committable c : committables) {
-            requests.add(new Request(c));
+            requests.add(request.apply(c));
         }
         try (Committer<FrameFileSink.Committable> committer = sink.createCommitter(null)) {
             committer.commit(requests);
         }
-        return frames;
     }
 
     private List<Path> pendingFiles() throws Exception {
@@ -75,7 +127,18 @@ class FrameFileSinkTest {
     }
 
     /** A commit request that must succeed. */
-    private record Request(FrameFileSink.Committable getCommittable) implements Committer.CommitRequest<FrameFileSink.Committable> {
+    private static class Request implements Committer.CommitRequest<FrameFileSink.Committable> {
+        private final FrameFileSink.Committable committable;
+
+        Request(FrameFileSink.Committable committable) {
+            this.committable = committable;
+        }
+
+        @Override
+        public FrameFileSink.Committable getCommittable() {
+            return committable;
+        }
+
         @Override
         public int getNumberOfRetries() {
             return 0;

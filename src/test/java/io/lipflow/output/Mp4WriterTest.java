@@ -46,6 +46,29 @@ class Mp4WriterTest {
     }
 
     @Test
+    void audioAtARateAacLacksIsResampled() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("u2"));
+        List<BgrImage> written = new ArrayList<>();
+        for (int i = 0; i < FRAMES; i++) {
+            written.add(DemoAvatar.frame(i));
+            Files.write(dir.resolve(VideoFrame.fileName(i, "jpg")), FrameEncoder.jpeg(written.get(i)));
+        }
+        // 22 kHz: a valid WAV, but no AAC sampling frequency (22.05 kHz is)
+        Path wav = Files.write(tmp.resolve("u2.wav"), WavEncoder.pcm16(SyntheticSpeech.generate(FRAMES * 880, 1), 22_000));
+        Path mp4 = tmp.resolve("u2.mp4");
+
+        Mp4Writer.writeUtterance(dir, FRAMES, "jpg", wav, mp4);
+
+        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(mp4.toFile())) {
+            grabber.start();
+            assertEquals(1, grabber.getAudioChannels());
+            assertEquals(Mp4Writer.AAC_FALLBACK_RATE, grabber.getSampleRate());
+            // the audio lasts as long as the frames (AAC adds a frame of priming at most)
+            assertEquals(FRAMES / (double) Mp4Writer.FPS, grabber.getLengthInTime() / 1e6, 0.05);
+        }
+    }
+
+    @Test
     void anUtteranceOfPngFilesPlaysBackAsItsFrames() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("u3"));
         List<BgrImage> written = new ArrayList<>();
