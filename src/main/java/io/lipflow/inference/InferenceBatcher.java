@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -92,25 +93,34 @@ public final class InferenceBatcher implements AutoCloseable {
                 if (first == null) {
                     continue;
                 }
-                // while every session is busy (here or in another slot sharing the pool), requests queue up
-                SessionPool.Lease lease = pool.borrow();
-                List<Request> batch = gather(first);
-                workers.execute(() -> {
-                    try (lease) {
-                        runBatch(lease, batch);
+                List<Request> batch = new ArrayList<>(maxBatch);
+                batch.add(first);
+                SessionPool.Lease lease = null;
+                try {
+                    // while every session is busy (here or in another slot sharing the pool), requests queue up
+                    lease = pool.borrow();
+                    gather(batch);
+                    workers.execute(new Run(lease, batch));
+                } catch (InterruptedException | RejectedExecutionException e) {
+                    // close() was interrupted and stops at once: this batch will not run, its session goes back
+                    if (lease != null) {
+                        lease.close();
                     }
-                });
+                    fail(batch, closedEarly());
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** Adds queued requests to {@code first} until the batch is full or the first one's delay is up. */
-    private List<Request> gather(Request first) throws InterruptedException {
-        List<Request> batch = new ArrayList<>(maxBatch);
-        batch.add(first);
-        long deadline = first.submittedNanos() + maxDelayNanos;
+    /** Adds queued requests to {@code batch} (holding its first) until it is full or the first one's delay is up. */
+    private void gather(List<Request> batch) throws InterruptedException {
+        long deadline = batch.get(0).submittedNanos() + maxDelayNanos;
         while (batch.size() < maxBatch) {
             queue.drainTo(batch, maxBatch - batch.size());
             long left = deadline - System.nanoTime();
@@ -123,7 +133,40 @@ public final class InferenceBatcher implements AutoCloseable {
             }
             batch.add(next);
         }
-        return batch;
+    }
+
+    /** One batch on its borrowed session, for a worker; the session goes back when it is done. */
+    private final class Run implements Runnable {
+        private final SessionPool.Lease lease;
+        private final List<Request> batch;
+
+        Run(SessionPool.Lease lease, List<Request> batch) {
+            this.lease = lease;
+            this.batch = batch;
+        }
+
+        @Override
+        public void run() {
+            try (lease) {
+                runBatch(lease, batch);
+            }
+        }
+
+        /** Gives the session back and fails the batch without running it. */
+        void abandon(Exception why) {
+            lease.close();
+            fail(batch, why);
+        }
+    }
+
+    private static void fail(List<Request> batch, Throwable why) {
+        for (Request r : batch) {
+            r.result().completeExceptionally(why);
+        }
+    }
+
+    private static IllegalStateException closedEarly() {
+        return new IllegalStateException("inference batcher closed while interrupted");
     }
 
     private void runBatch(SessionPool.Lease lease, List<Request> batch) {
@@ -139,15 +182,15 @@ public final class InferenceBatcher implements AutoCloseable {
                 batch.get(i).result().complete(outputs[i]);
             }
         } catch (Exception | Error e) {
-            for (Request r : batch) {
-                r.result().completeExceptionally(e);
-            }
+            fail(batch, e);
         }
     }
 
     /**
      * Stops taking requests, runs those already queued, and waits for the running batches to finish. If the
-     * calling thread is interrupted meanwhile, stops at once and fails the requests not yet run.
+     * calling thread is interrupted meanwhile (Flink cancelling the task), stops at once: the requests not
+     * yet running fail and their sessions go back to the pool; batches already inside the model finish on
+     * their own, and the pool's {@link SessionPool#close()} waits for them.
      */
     @Override
     public void close() {
@@ -163,9 +206,11 @@ public final class InferenceBatcher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             dispatcher.interrupt();
-            workers.shutdownNow();
+            for (Runnable waiting : workers.shutdownNow()) {
+                ((Run) waiting).abandon(closedEarly());
+            }
             for (Request r; (r = queue.poll()) != null; ) {
-                r.result().completeExceptionally(new IllegalStateException("inference batcher closed while interrupted"));
+                r.result().completeExceptionally(closedEarly());
             }
         }
     }

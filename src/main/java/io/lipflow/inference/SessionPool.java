@@ -9,12 +9,14 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -46,6 +48,9 @@ public final class SessionPool implements AutoCloseable {
             return buffers[i];
         }
     }
+
+    /** How long {@link #close()} waits for sessions still running a batch. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(60);
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final List<Slot> slots = new ArrayList<>();
@@ -313,20 +318,48 @@ public final class SessionPool implements AutoCloseable {
         return shape;
     }
 
-    /** Closes every session; callers must have finished their runs. */
+    /**
+     * Closes every session, each once it is back from a run: closing a session under a run would free native
+     * memory the run still uses. Waits up to {@link #CLOSE_WAIT} for leased sessions, interrupted or not (a
+     * cancelled Flink task is interrupted while it closes), and leaves open one not back by then.
+     *
+     * @throws IllegalStateException if a session was still leased after {@link #CLOSE_WAIT}
+     */
     @Override
     public void close() throws OrtException {
+        List<Slot> back = new ArrayList<>(slots.size());
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        boolean interrupted = false;
+        while (back.size() < slots.size()) {
+            try {
+                Slot slot = free.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (slot == null) {
+                    break;
+                }
+                back.add(slot);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
         OrtException first = null;
-        for (Slot slot : slots) {
+        for (Slot slot : back) {
             try {
                 slot.session.close();
             } catch (OrtException e) {
                 first = first == null ? e : first;
             }
         }
+        int running = slots.size() - back.size();
         slots.clear();
         if (first != null) {
             throw first;
+        }
+        if (running > 0) {
+            throw new IllegalStateException(running + " ONNX Runtime session(s) still running after "
+                    + CLOSE_WAIT.toSeconds() + " s were left open");
         }
     }
 }

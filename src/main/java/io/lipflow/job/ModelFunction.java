@@ -81,12 +81,15 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
 
     @Override
     public void close() throws Exception {
-        if (batcher != null) {
-            batcher.close();
-        }
-        if (pool != null) {
-            SharedSessionPools.release(pool);
-            pool = null;
+        try {
+            if (batcher != null) {
+                batcher.close();
+            }
+        } finally {
+            if (pool != null) {
+                SharedSessionPools.release(pool);
+                pool = null;
+            }
         }
     }
 }

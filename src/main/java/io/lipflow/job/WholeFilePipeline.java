@@ -26,7 +26,12 @@ public final class WholeFilePipeline implements AutoCloseable {
     public WholeFilePipeline(Path encoderModel, Path generatorModel, Device device) throws Exception {
         int threads = Runtime.getRuntime().availableProcessors();
         encoder = new SessionPool(encoderModel, ModelContract.Kind.AUDIO_ENCODER, 1, threads, device);
-        generator = new SessionPool(generatorModel, ModelContract.Kind.GENERATOR, 1, threads, device);
+        try {
+            generator = new SessionPool(generatorModel, ModelContract.Kind.GENERATOR, 1, threads, device);
+        } catch (Exception | Error e) {
+            encoder.close();
+            throw e;
+        }
     }
 
     /** The utterance's frames, encoded as {@code format} ("jpg" at {@code jpegQuality}, or "png"). */
@@ -57,7 +62,8 @@ public final class WholeFilePipeline implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        encoder.close();
-        generator.close();
+        try (generator) {
+            encoder.close();
+        }
     }
 }

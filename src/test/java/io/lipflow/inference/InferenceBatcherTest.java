@@ -74,6 +74,32 @@ class InferenceBatcherTest {
     }
 
     @Test
+    void closeWhileInterruptedFailsTheBatchNotYetRunAndGivesItsSessionBack() throws Exception {
+        try (SessionPool pool = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU)) {
+            // a long batching delay: the dispatcher holds the pool's session while it waits for more requests
+            InferenceBatcher batcher = new InferenceBatcher(pool, 4, Duration.ofSeconds(30));
+            CompletableFuture<float[]> gathering = batcher.submit(TensorInput.of(TestModels.random(700, WINDOW, -4, 4)));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (pool.inUse() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, pool.inUse(), "the dispatcher holds the session");
+
+            Thread.currentThread().interrupt(); // as Flink does when it cancels a task
+            batcher.close();
+            assertTrue(Thread.interrupted(), "the interrupt is kept for the caller");
+
+            ExecutionException e = assertThrows(ExecutionException.class, () -> gathering.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof IllegalStateException, e.toString());
+            while (pool.inUse() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(0, pool.inUse(), "the session went back to the pool");
+            assertEquals(512, pool.run(TestModels.random(701, WINDOW, -4, 4)).length);
+        }
+    }
+
+    @Test
     void misfittingRequestIsRejectedAtSubmit() throws Exception {
         try (SessionPool pool = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU)) {
             InferenceBatcher batcher = new InferenceBatcher(pool, 4, Duration.ofMillis(5));

@@ -2,6 +2,7 @@ package io.lipflow.inference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -134,5 +135,34 @@ class SessionPoolTest {
         ModelException e = assertThrows(ModelException.class,
                 () -> new SessionPool(tmp.resolve("none.onnx"), ModelContract.Kind.GENERATOR, 1, 1, Device.CPU));
         assertTrue(e.getMessage().endsWith("none.onnx: no such model file"), e.getMessage());
+    }
+
+    @Test
+    void closeWaitsForALeasedSessionToComeBackEvenWhenInterrupted() throws Exception {
+        SessionPool pool = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU);
+        SessionPool.Lease lease = pool.borrow();
+        List<Throwable> closeErrors = Collections.synchronizedList(new ArrayList<>());
+        Thread closer = new Thread(() -> {
+            try {
+                pool.close();
+            } catch (Exception | Error e) {
+                closeErrors.add(e);
+            }
+        });
+        closer.start();
+        closer.join(300);
+        assertTrue(closer.isAlive(), "close waits while a session is leased");
+        closer.interrupt(); // as Flink does when it cancels a task
+        closer.join(300);
+        assertTrue(closer.isAlive(), "an interrupt does not cut the wait short");
+
+        List<TensorInput[]> request = new ArrayList<>();
+        request.add(new TensorInput[] {TensorInput.of(TestModels.random(3, 80 * 16, -4, 4))});
+        float[] out = lease.run(request)[0];
+        assertEquals(512, out.length, "the leased session still runs");
+        lease.close();
+        closer.join(10_000);
+        assertFalse(closer.isAlive(), "close ends once the session is back");
+        assertEquals(List.of(), closeErrors);
     }
 }
