@@ -195,6 +195,9 @@ public final class AvatarStore {
                 throw new AvatarException("avatar '" + id + "': " + METADATA + " is not format " + FORMAT);
             }
             int count = meta.path("frames").asInt(-1);
+            if (count < 1) {
+                throw new AvatarException("avatar '" + id + "': " + METADATA + " says " + count + " frames; an avatar needs one at least");
+            }
             String format = meta.path("frameFormat").asText("jpg");
             List<CropBox> boxes = readBoxes(dir.resolve(BOXES), id);
             if (boxes.size() != count) {

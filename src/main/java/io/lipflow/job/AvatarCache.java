@@ -53,7 +53,12 @@ public final class AvatarCache {
             }
         }
         // prepared outside the lock: another avatar's first use need not wait for this one
-        PreparedAvatar prepared = PreparedAvatar.prepare(Avatar.open(Path.of(dir)), done -> { });
+        PreparedAvatar prepared;
+        try {
+            prepared = PreparedAvatar.prepare(Avatar.open(Path.of(dir)), done -> { });
+        } catch (RuntimeException e) { // a broken avatar of any kind is that avatar's error, not the job's
+            throw new AvatarException("avatar '" + id + "' cannot be prepared: " + e, e);
+        }
         synchronized (CACHE) {
             return CACHE.computeIfAbsent(dir, k -> prepared);
         }

@@ -1,5 +1,6 @@
 package io.lipflow.job;
 
+import io.lipflow.frames.AvatarException;
 import io.lipflow.frames.Compositor;
 import io.lipflow.frames.PreparedTemplate;
 import io.lipflow.output.VideoFrame;
@@ -33,6 +34,9 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
 
     /** Accumulator with the number of frames emitted. */
     public static final String ACCUMULATOR = "frames";
+    static final String STAGE = "composite";
+    /** Stands for a frame that could not be made (no encoded image is empty; held frames go through state). */
+    private static final byte[] MISSING = new byte[0];
 
     private final JobSettings settings;
     private transient IntCounter emitted;
@@ -40,6 +44,8 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
     private transient MapState<Integer, byte[]> waiting;
     private transient MapState<Integer, Long> waitingArrivals;
     private transient ValueState<FrameEvent> end;
+    /** Set once a frame of the open utterance could not be made. */
+    private transient ValueState<Boolean> broken;
     private transient Counter frames;
     private transient Histogram compositeLatency;
     private transient Histogram encodeLatency;
@@ -60,6 +66,7 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         waitingArrivals = getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting-arrivals", Types.INT, Types.LONG));
         end = getRuntimeContext().getState(new ValueStateDescriptor<>("end", TypeInformation.of(FrameEvent.class)));
+        broken = getRuntimeContext().getState(new ValueStateDescriptor<>("broken", Types.BOOLEAN));
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         frames = metrics.counter("frames");
         metrics.meter("framesPerSecond", new MeterView(frames));
@@ -76,8 +83,7 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
         if (e.end) {
             end.update(e);
         } else {
-            PreparedTemplate template = AvatarCache.get(settings, e.avatar).template(e.template);
-            byte[] image = encode(template, composite(template, e));
+            byte[] image = image(e, ctx);
             if (e.index != expected) {
                 waiting.put(e.index, image);
                 waitingArrivals.put(e.index, e.arrivalMillis);
@@ -95,19 +101,42 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
         }
         FrameEvent last = end.value();
         if (last != null && expected == last.index) {
-            if (!last.abandoned()) {
+            if (!last.abandoned() && broken.value() == null) {
                 out.collect(VideoFrame.end(last.speaker, last.utterance, last.index, settings.format, last.audio, last.audioRate));
             }
             next.clear();
             waiting.clear();
             waitingArrivals.clear();
             end.clear();
+            broken.clear();
         } else {
             next.update(expected);
         }
     }
 
+    /**
+     * The frame's encoded image, or {@link #MISSING} when its avatar cannot be had: dropped from the cache
+     * and unreadable since (its directory removed, say). That utterance is dead-lettered once and gets no
+     * end marker (no video with a gap); the speaker's later utterances and the other speakers go on.
+     */
+    private byte[] image(FrameEvent e, Context ctx) throws Exception {
+        PreparedTemplate template;
+        try {
+            template = AvatarCache.get(settings, e.avatar).template(e.template);
+        } catch (AvatarException bad) {
+            if (broken.value() == null) {
+                broken.update(true);
+                ctx.output(DeadLetter.TAG, new DeadLetter(e.speaker, e.utterance, STAGE, bad.getMessage()));
+            }
+            return MISSING;
+        }
+        return encode(template, composite(template, e));
+    }
+
     private void emit(FrameEvent e, int index, byte[] image, long arrivalMillis, Collector<VideoFrame> out) {
+        if (image.length == 0) { // MISSING
+            return;
+        }
         out.collect(VideoFrame.frame(e.speaker, e.utterance, index, settings.format, image));
         emitted.add(1);
         frames.inc();

@@ -56,7 +56,7 @@ public final class LipFlowJob {
                 .name("composite in order").uid("composite");
 
         DataStream<DeadLetter> deadLetters = windows.getSideOutput(DeadLetter.TAG)
-                .union(planned.getSideOutput(DeadLetter.TAG));
+                .union(planned.getSideOutput(DeadLetter.TAG), frames.getSideOutput(DeadLetter.TAG));
         return new Outputs(frames, deadLetters);
     }
 }

@@ -192,6 +192,16 @@ class AvatarImportTest {
     }
 
     @Test
+    void aStoreAvatarWithoutFramesIsRefusedWhenOpened() throws Exception {
+        AvatarStore store = new AvatarStore(tmp.resolve("store"));
+        store.importAvatar(Avatar.open(dataset()), "none", n -> { });
+        Path dir = tmp.resolve("store/none");
+        Files.writeString(dir.resolve("avatar.json"), Files.readString(dir.resolve("avatar.json")).replaceAll("\"frames\"\\s*:\\s*3", "\"frames\": 0"));
+        Files.writeString(dir.resolve("boxes.csv"), "frame,xmin,ymin,side\n");
+        assertEquals("avatar 'none': avatar.json says 0 frames; an avatar needs one at least", openError(dir));
+    }
+
+    @Test
     void unsafeAndDuplicateIds() throws Exception {
         AvatarStore store = new AvatarStore(tmp.resolve("store"));
         Avatar source = Avatar.open(dataset());

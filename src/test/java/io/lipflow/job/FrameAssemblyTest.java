@@ -9,6 +9,9 @@ import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -63,6 +66,37 @@ class FrameAssemblyTest {
             assertArrayEquals(new float[] {0.5f}, end.audio);
         }
         assertEquals(0, h.numKeyedStateEntries(), "the speakers' state is cleared once their utterances end");
+        h.close();
+    }
+
+    @Test
+    void aFrameWhoseAvatarCannotBeHadIsDeadLetteredAndTheOthersGoOn(@TempDir Path tmp) throws Exception {
+        JobSettings settings = new JobSettings();
+        settings.avatarDirs.put("av", TestAssets.avatar("av", 4, 0).toString());
+        settings.avatarDirs.put("gone", tmp.resolve("gone").toString()); // removed while the job ran, say
+        PreparedAvatar avatar = AvatarCache.get(settings, "av");
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new FrameAssembly(settings)),
+                (FrameEvent e) -> e.speaker, Types.STRING);
+        h.open();
+
+        byte[] crop = avatar.template(0).crop();
+        for (String[] speaker : new String[][] {{"s1", "gone"}, {"s2", "av"}}) {
+            for (int i = 0; i < 3; i++) {
+                FrameEvent e = FrameEvent.frame(speaker[0], speaker[1], "u", i, 0, null, crop);
+                e.face = Arrays.copyOf(FaceCrop.input(crop), FaceCrop.OUTPUT_SIZE);
+                h.processElement(new StreamRecord<>(e));
+            }
+            h.processElement(new StreamRecord<>(FrameEvent.end(speaker[0], speaker[1], "u", 3, new float[] {0.5f}, 16000)));
+        }
+
+        List<VideoFrame> out = h.extractOutputValues();
+        assertEquals(List.of(), out.stream().filter(f -> f.speaker.equals("s1")).toList(), "no frames, no end marker");
+        assertEquals(4, out.stream().filter(f -> f.speaker.equals("s2")).count(), "the other speaker's frames and end");
+        List<DeadLetter> dead = new ArrayList<>();
+        h.getSideOutput(DeadLetter.TAG).forEach(r -> dead.add(r.getValue()));
+        assertEquals(1, dead.size(), "one dead letter for the utterance: " + dead);
+        assertEquals("s1", dead.get(0).speaker);
+        assertEquals(0, h.numKeyedStateEntries(), "the broken utterance's state is cleared too");
         h.close();
     }
 }
