@@ -85,6 +85,18 @@ public final class Args {
         }
     }
 
+    public double doubleValue(String key, double fallback) throws UserError {
+        String v = get(key, null);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new UserError("option --" + key + " expects a number, got '" + v + "'");
+        }
+    }
+
     /** {@code --device} (default the CPU), refused at once where this build cannot run on it. */
     public Device device() throws UserError {
         try {

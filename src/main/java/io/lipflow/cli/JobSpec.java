@@ -110,7 +110,8 @@ final class JobSpec {
         s.parallelism = range(args, "parallelism", 2, 1, 256);
         s.checkpointSeconds = range(args, "checkpoint-seconds", 2, 1, 3600);
         js.maxUtteranceSeconds = range(args, "max-utterance-seconds", (int) js.maxUtteranceSeconds, 1, 86_400);
-        js.maxBufferedBytes = (long) range(args, "max-buffered-mb", (int) (js.maxBufferedBytes >> 20), 1, 65_536) << 20;
+        // at most 4095: an utterance's samples (4 bytes each) must fit one Java array and one WAV file
+        js.maxBufferedBytes = (long) range(args, "max-buffered-mb", (int) (js.maxBufferedBytes >> 20), 1, 4095) << 20;
         return s;
     }
 

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code ./lipflow produce}: streams a WAV into a Kafka topic as LipFlow audio records, in chunks paced
@@ -46,7 +47,7 @@ final class ProduceCommand implements Command {
         String avatar = args.get("avatar", null);
         String utterance = safe(args.get("utterance", SpeakerRouting.utteranceOf(wav.toString())), "--utterance");
         int chunkMs = args.intValue("chunk-ms", 40);
-        double speed = Double.parseDouble(args.get("speed", "1.0"));
+        double speed = args.doubleValue("speed", 1.0);
         args.finish();
         if (avatar != null) {
             safe(avatar, "--avatar");
@@ -69,6 +70,7 @@ final class ProduceCommand implements Command {
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
         long start = System.nanoTime();
+        AtomicReference<Exception> failure = new AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
             byte[] key = speaker.getBytes(StandardCharsets.UTF_8);
             long lastReport = start;
@@ -78,7 +80,15 @@ final class ProduceCommand implements Command {
                 // without an avatar id the job's manifest or default avatar decides
                 AudioChunk chunk = new AudioChunk(speaker, avatar == null ? "" : avatar, utterance, seq,
                         audio.sampleRate(), samples, seq == chunks - 1);
-                producer.send(new ProducerRecord<>(topic, key, chunk.toKafkaValue()));
+                // Kafka reports a send that failed (record too large, topic unknown) only to its callback
+                producer.send(new ProducerRecord<>(topic, key, chunk.toKafkaValue()), (meta, error) -> {
+                    if (error != null) {
+                        failure.compareAndSet(null, error);
+                    }
+                });
+                if (failure.get() != null) {
+                    break;
+                }
                 if (speed > 0) {
                     long due = start + (long) ((from + samples.length) * 1e9 / audio.sampleRate() / speed);
                     long wait = due - System.nanoTime();
@@ -94,6 +104,9 @@ final class ProduceCommand implements Command {
             producer.flush();
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new UserError("Kafka at " + bootstrap + ": " + e.getMessage());
+        }
+        if (failure.get() != null) {
+            throw new UserError("Kafka at " + bootstrap + ", topic " + topic + ": " + failure.get().getMessage());
         }
         System.out.printf("produce: %s (%.2f s of audio) as speaker '%s' utterance '%s': %d chunks to topic %s in %.1f s%n",
                 wav, audio.seconds(), speaker, utterance, chunks, topic, (System.nanoTime() - start) / 1e9);

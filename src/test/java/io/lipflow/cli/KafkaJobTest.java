@@ -111,6 +111,18 @@ class KafkaJobTest {
     }
 
     @Test
+    void produceFailsWhenTheBrokerRefusesItsRecords() throws Exception {
+        kafka.createTopic("audio-small", 1, Map.of("max.message.bytes", "2000"));
+        Path wav = Files.write(tmp.resolve("s.wav"), WavEncoder.pcm16(new float[16000], 16000));
+        // 500 ms chunks: 8000 samples a record, over the topic's 2000 bytes
+        CliRunner r = CliRunner.run("produce", "--wav", wav.toString(), "--kafka", kafka.bootstrap(),
+                "--topic", "audio-small", "--speaker", "s", "--chunk-ms", "500", "--speed", "0");
+        assertEquals(1, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains("topic audio-small"), r.err());
+        assertFalse(r.out().contains("chunks to topic"), "no success line: " + r.out());
+    }
+
+    @Test
     void audioInThroughKafkaFramesOutThroughKafka() throws Exception {
         kafka.createTopic("audio-in", 2);
         kafka.createTopic("frames-out", 2);

@@ -119,6 +119,7 @@ class RunCommandErrorsTest {
     void limitsOutOfRange() {
         assertUserError(run("--max-utterance-seconds", "0"), "--max-utterance-seconds must be 1..86400, got 0");
         assertUserError(run("--max-buffered-mb", "lots"), "--max-buffered-mb expects an integer, got 'lots'");
+        assertUserError(run("--max-buffered-mb", "4096"), "--max-buffered-mb must be 1..4095, got 4096");
         assertUserError(run("--in-flight", "0"), "--in-flight must be 1..4096, got 0");
     }
 }
