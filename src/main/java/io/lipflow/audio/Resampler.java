@@ -62,14 +62,6 @@ public final class Resampler {
         }
     }
 
-    public int fromRate() {
-        return fromRate;
-    }
-
-    public int toRate() {
-        return toRate;
-    }
-
     /** Resamples a whole signal. */
     public static float[] resample(float[] samples, int fromRate, int toRate) {
         if (fromRate == toRate) {

@@ -69,7 +69,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * latency. Prints a table and writes JSON and a PNG chart under {@code bench/results/}.
  */
 final class PipelineBenchmark {
-    /** What to run; the defaults are the full benchmark, {@link #smoke()} a tiny one. */
+    /** What to run; the defaults are the full benchmark, {@link #smoke(Path, Device)} a tiny one. */
     record Options(Device device, int[] speakers, double secondsPerSpeaker, double minSecondsPerRun, double mirrorAudioFactor,
                    int modelSeconds, int latencySpeakers, double latencySeconds, double unetLatencySeconds,
                    Path results) {

@@ -16,7 +16,7 @@ import java.util.ArrayDeque;
  * <p>With N encoder outputs, the rows are F = [enc[0], enc[0], enc[1], ..., enc[N-1], enc[N-1]] (N + 2
  * rows) and frame i (0..N+1) takes F[i-8 .. i+7], rows outside [0, N+2) being zeros; the 16 x 512 block,
  * row-major, is the (32,16,16) audio tensor. Frame i is emitted as soon as enc[i+6] (= F[i+7]) has been
- * added; {@link #end()} emits the rest. Only the rows later frames still need are kept, so the state
+ * added; {@link #end(FrameSink)} emits the rest. Only the rows later frames still need are kept, so the state
  * that {@link #snapshot()} writes stays small (at most 16 rows).
  */
 public final class AudioContext {

@@ -16,7 +16,7 @@ import java.util.List;
 /**
  * The streaming audio front end of one utterance: takes mono samples in chunks of any size (at any
  * sample rate, resampled to 16 kHz), and emits mel frames and encoder windows as soon as the audio
- * they depend on has arrived. {@link #finish()} flushes with the whole-file edge rules (zero padding
+ * they depend on has arrived. {@link #finish(Sink)} flushes with the whole-file edge rules (zero padding
  * after the last sample, windows moved back to end at M). The output is bit-identical to feeding the
  * whole signal as one chunk, however the input is chunked; {@link #snapshot()} and {@link #restore}
  * carry the state between calls (the Flink job keeps it in keyed state). An utterance without samples
@@ -65,15 +65,6 @@ public final class MelWindowStream {
     private MelWindowStream(int sampleRate, Resampler resampler) {
         this.sampleRate = sampleRate;
         this.resampler = resampler;
-    }
-
-    public int sampleRate() {
-        return sampleRate;
-    }
-
-    /** Mel frames emitted so far. */
-    public int melFrames() {
-        return nextFrame;
     }
 
     /** Windows emitted so far. */

@@ -3,10 +3,10 @@ package io.lipflow.frames;
 import org.bytedeco.ffmpeg.global.avutil;
 
 /** Keeps FFmpeg's encoder and demuxer chatter off the console; its errors still show. */
-final class FfmpegLog {
+public final class FfmpegLog {
     private FfmpegLog() {}
 
-    static void errorsOnly() {
+    public static void errorsOnly() {
         avutil.av_log_set_level(avutil.AV_LOG_ERROR);
     }
 }

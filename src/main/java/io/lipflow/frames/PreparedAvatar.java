@@ -9,14 +9,12 @@ import java.util.function.IntConsumer;
  * output frame uses (§5.6).
  */
 public final class PreparedAvatar {
-    private final String id;
     private final List<PreparedTemplate> templates;
 
     public PreparedAvatar(String id, List<PreparedTemplate> templates) {
         if (templates.isEmpty()) {
             throw new IllegalArgumentException("avatar '" + id + "' has no templates");
         }
-        this.id = id;
         this.templates = List.copyOf(templates);
     }
 
@@ -28,10 +26,6 @@ public final class PreparedAvatar {
             progress.accept(j + 1);
         }
         return new PreparedAvatar(avatar.id(), templates);
-    }
-
-    public String id() {
-        return id;
     }
 
     public int templateCount() {

@@ -166,10 +166,6 @@ public final class ModelContract {
         return s.append(']').toString();
     }
 
-    public Kind kind() {
-        return kind;
-    }
-
     /** Input names in contract order (encoder: mel; generator: face pair, audio). */
     public List<String> inputNames() {
         return inputNames;

@@ -35,7 +35,7 @@ public final class JobSettings implements Serializable {
      * {@value #GPU_BATCH} on a GPU.
      */
     public int maxBatch = 0;
-    /** Longest a generator request waits for its batch to fill. */
+    /** Longest a generator (or audio encoder) request waits for its batch to fill. */
     public int maxBatchDelayMillis = 5;
     /** In-flight mel windows per audio encoder instance (small: the encoder batches across speakers). */
     public int encoderCapacity = 64;

@@ -5,6 +5,7 @@ import io.lipflow.audio.PcmAudio;
 import io.lipflow.audio.Resampler;
 import io.lipflow.audio.WavDecoder;
 import io.lipflow.frames.BgrImage;
+import io.lipflow.frames.FfmpegLog;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -35,7 +36,7 @@ public final class Mp4Writer implements AutoCloseable {
     static final int AAC_FALLBACK_RATE = 48000;
 
     static {
-        avutil.av_log_set_level(avutil.AV_LOG_ERROR); // FFmpeg's stream dumps are not the job's log
+        FfmpegLog.errorsOnly();
     }
 
     private final FFmpegFrameRecorder recorder;
