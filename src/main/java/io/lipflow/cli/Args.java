@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Parsed command-line arguments: {@code --key value} options, {@code --flag} switches and positional
@@ -74,26 +75,22 @@ public final class Args {
     }
 
     public int intValue(String key, int fallback) throws UserError {
-        String v = get(key, null);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new UserError("option --" + key + " expects an integer, got '" + v + "'");
-        }
+        return number(key, fallback, Integer::valueOf, "an integer");
     }
 
     public double doubleValue(String key, double fallback) throws UserError {
+        return number(key, fallback, Double::valueOf, "a number");
+    }
+
+    private <T> T number(String key, T fallback, Function<String, T> parse, String what) throws UserError {
         String v = get(key, null);
         if (v == null) {
             return fallback;
         }
         try {
-            return Double.parseDouble(v);
+            return parse.apply(v);
         } catch (NumberFormatException e) {
-            throw new UserError("option --" + key + " expects a number, got '" + v + "'");
+            throw new UserError("option --" + key + " expects " + what + ", got '" + v + "'");
         }
     }
 
