@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.function.IntConsumer;
-import java.util.stream.Stream;
 
 /**
  * {@code ./lipflow avatar import|demo}: imports an avatar into the store from a SyncTalk_2D dataset, frames
@@ -101,12 +100,8 @@ public final class AvatarCommand implements Command {
         if (frames < 1) {
             throw new UserError("--frames must be at least 1");
         }
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> entries = Files.list(dir)) {
-                if (entries.findAny().isPresent()) {
-                    throw new UserError(dir + " is not empty; choose a new directory for --out");
-                }
-            }
+        if (Files.isDirectory(dir) && Directories.hasEntries(dir)) {
+            throw new UserError(dir + " is not empty; choose a new directory for --out");
         }
         long start = System.nanoTime();
         out.println("drawing " + frames + " demo frames " + DemoAvatar.WIDTH + "x" + DemoAvatar.HEIGHT + " into " + dir);

@@ -11,12 +11,10 @@ import io.lipflow.inference.ModelGenerator;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.util.FileUtils;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.stream.Stream;
 
 /**
  * {@code ./lipflow demo}: the main job on an embedded Flink with everything it needs generated on
@@ -52,7 +50,7 @@ final class DemoCommand implements Command {
             throw new UserError("--model must be mirror or reference, got '" + model + "'");
         }
         Path manifest = out.resolve("speakers.properties");
-        if (Files.exists(out) && !Files.exists(manifest) && !isEmptyDirectory(out)) {
+        if (Files.exists(out) && !Files.exists(manifest) && (!Files.isDirectory(out) || Directories.hasEntries(out))) {
             // the demo clears its output directory: never one it did not make
             throw new UserError("--out " + out + " is not empty and not an earlier demo's output; give a new or empty directory");
         }
@@ -77,8 +75,10 @@ final class DemoCommand implements Command {
         Path input = out.resolve("input");
         Path frames = out.resolve("frames");
         FileUtils.deleteDirectory(out.toFile());
-        writeSpeakers(input);
+        // the manifest first: it marks the directory as the demo's should this run stop part way
+        Files.createDirectories(out);
         Files.writeString(manifest, "# speaker=avatar\nanna=demo-a\nben=demo-b\ncleo=demo-a\n");
+        writeSpeakers(input);
         System.out.println("demo: speakers anna (demo-a, 16 kHz), ben (demo-b, 48 kHz stereo), cleo (demo-a, shorter)"
                 + " from " + input);
 
@@ -93,15 +93,6 @@ final class DemoCommand implements Command {
         System.out.printf("demo: %d frames of 3 speakers in %.1f s (%.1f frames/s; %.1f s in all), %d dead letters;"
                         + " frames and MP4s in %s%n", count, jobSeconds, count / jobSeconds,
                 (System.nanoTime() - start) / 1e9, JobLauncher.deadLetters(result), frames);
-    }
-
-    private static boolean isEmptyDirectory(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.findAny().isEmpty();
-        }
     }
 
     /** Draws and imports demo avatar {@code id} unless the store has it. */

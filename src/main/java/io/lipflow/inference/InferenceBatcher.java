@@ -206,6 +206,8 @@ public final class InferenceBatcher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             dispatcher.interrupt();
+            // a Run waits in the executor's queue only in the moment between a worker giving its session back
+            // and taking the next task, but then it holds a session that must go back
             for (Runnable waiting : workers.shutdownNow()) {
                 ((Run) waiting).abandon(closedEarly());
             }

@@ -59,16 +59,26 @@ public final class SharedSessionPools {
         return entry.pool;
     }
 
-    /** Gives back a pool from {@link #acquire}; the last user closes it. */
-    public static synchronized void release(SessionPool pool) throws OrtException {
+    /**
+     * Gives back a pool from {@link #acquire}; the last user closes it, outside the lock: closing waits for
+     * runs still in flight, and other operators' acquire and release need not wait meanwhile.
+     */
+    public static void release(SessionPool pool) throws OrtException {
+        if (unregister(pool)) {
+            pool.close();
+        }
+    }
+
+    /** Counts one user of {@code pool} out; true when it was the last. */
+    private static synchronized boolean unregister(SessionPool pool) {
         for (var it = POOLS.entrySet().iterator(); it.hasNext(); ) {
             Entry entry = it.next().getValue();
             if (entry.pool == pool) {
                 if (--entry.users == 0) {
                     it.remove();
-                    pool.close();
+                    return true;
                 }
-                return;
+                return false;
             }
         }
         throw new IllegalArgumentException("not a shared pool, or released too often");

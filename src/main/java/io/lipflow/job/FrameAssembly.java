@@ -24,7 +24,9 @@ import org.apache.flink.util.Collector;
  * Keyed by speaker: pastes each generated face into its template frame, encodes it, and emits the
  * speaker's frames strictly in order, holding frames that finished early in keyed state until their
  * predecessors arrive. After the last frame it emits the utterance's end marker and clears the state;
- * an abandoned utterance gets no end marker, so no video is finished from the frames it got.
+ * an abandoned utterance gets no end marker, so no video is finished from the frames it got. An utterance
+ * whose avatar cannot be had here (dropped from the cache and unreadable since) is dead-lettered once; its
+ * frames from then on are dropped and it gets no end marker either.
  * Metrics: {@code frames}, {@code framesPerSecond}, {@code compositeLatencyMicros},
  * {@code encodeLatencyMicros}, {@code audioToFrameLatencyMillis} (chunk arrival at the mel stage to the
  * frame's emission) and {@code backlogFrames} (frames of this subtask's speakers waiting for a predecessor).
@@ -115,11 +117,13 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
     }
 
     /**
-     * The frame's encoded image, or {@link #MISSING} when its avatar cannot be had: dropped from the cache
-     * and unreadable since (its directory removed, say). That utterance is dead-lettered once and gets no
-     * end marker (no video with a gap); the speaker's later utterances and the other speakers go on.
+     * The frame's encoded image, or {@link #MISSING} when its avatar cannot be had (see the class comment):
+     * no video with a gap; the speaker's later utterances and the other speakers go on.
      */
     private byte[] image(FrameEvent e, Context ctx) throws Exception {
+        if (broken.value() != null) {
+            return MISSING; // not one more attempt to prepare the avatar per frame
+        }
         PreparedTemplate template;
         try {
             template = AvatarCache.get(settings, e.avatar).template(e.template);

@@ -29,7 +29,11 @@ public final class WholeFilePipeline implements AutoCloseable {
         try {
             generator = new SessionPool(generatorModel, ModelContract.Kind.GENERATOR, 1, threads, device);
         } catch (Exception | Error e) {
-            encoder.close();
+            try {
+                encoder.close();
+            } catch (Exception closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
     }

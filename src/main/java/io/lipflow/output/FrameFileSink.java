@@ -162,6 +162,11 @@ public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<
                 Files.move(tmp, mp4, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException | RuntimeException e) {
                 LOG.warn("no MP4 {} (its frames and WAV are in place): {}", mp4, e.toString());
+                try {
+                    Files.deleteIfExists(tmp); // the part written before the failure
+                } catch (IOException gone) {
+                    e.addSuppressed(gone);
+                }
                 r.signalFailedWithKnownReason(e);
             }
         }

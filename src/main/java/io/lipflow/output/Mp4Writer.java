@@ -140,15 +140,15 @@ public final class Mp4Writer implements AutoCloseable {
 
     /**
      * Muxes an utterance written by the file sink: {@code frame_%05d.<format>} 0..count-1 from
-     * {@code framesDir} with the audio of {@code wav} (or none when null). Writes nothing for an
-     * utterance without frames. FFmpeg decodes the JPEGs straight to the YUV they hold, which the
+     * {@code framesDir} with the audio of {@code wav} (or none when null). FFmpeg decodes the JPEGs straight to the YUV they hold, which the
      * encoder takes as it is: no BGR round trip (2 ms a 720p frame less than decoding to BGR).
      *
      * @throws IOException when a frame is missing or unreadable, or the WAV is not audio
+     * @throws IllegalArgumentException when {@code count} is not positive (a video needs a frame)
      */
     public static void writeUtterance(Path framesDir, int count, String format, Path wav, Path mp4) throws IOException {
-        if (count == 0) {
-            return;
+        if (count < 1) {
+            throw new IllegalArgumentException("an MP4 needs one frame at least, got " + count);
         }
         PcmAudio audio = null;
         if (wav != null) {
