@@ -127,11 +127,9 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
         PreparedTemplate template;
         try {
             template = AvatarCache.get(settings, e.avatar).template(e.template);
-        } catch (AvatarException bad) {
-            if (broken.value() == null) {
-                broken.update(true);
-                ctx.output(DeadLetter.TAG, new DeadLetter(e.speaker, e.utterance, STAGE, bad.getMessage()));
-            }
+        } catch (AvatarException bad) { // the utterance's first such frame: later ones return above
+            broken.update(true);
+            ctx.output(DeadLetter.TAG, new DeadLetter(e.speaker, e.utterance, STAGE, bad.getMessage()));
             return MISSING;
         }
         return encode(template, composite(template, e));

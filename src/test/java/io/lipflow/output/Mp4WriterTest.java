@@ -48,11 +48,7 @@ class Mp4WriterTest {
     @Test
     void audioAtARateAacLacksIsResampled() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("u2"));
-        List<BgrImage> written = new ArrayList<>();
-        for (int i = 0; i < FRAMES; i++) {
-            written.add(DemoAvatar.frame(i));
-            Files.write(dir.resolve(VideoFrame.fileName(i, "jpg")), FrameEncoder.jpeg(written.get(i)));
-        }
+        writeFrames(dir, "jpg");
         // 22 kHz: a valid WAV, but no AAC sampling frequency (22.05 kHz is)
         Path wav = Files.write(tmp.resolve("u2.wav"), WavEncoder.pcm16(SyntheticSpeech.generate(FRAMES * 880, 1), 22_000));
         Path mp4 = tmp.resolve("u2.mp4");
@@ -71,11 +67,7 @@ class Mp4WriterTest {
     @Test
     void anUtteranceOfPngFilesPlaysBackAsItsFrames() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("u3"));
-        List<BgrImage> written = new ArrayList<>();
-        for (int i = 0; i < FRAMES; i++) {
-            written.add(DemoAvatar.frame(i));
-            Files.write(dir.resolve(VideoFrame.fileName(i, "png")), FrameEncoder.png(written.get(i)));
-        }
+        List<BgrImage> written = writeFrames(dir, "png");
         Path mp4 = tmp.resolve("u3.mp4");
 
         Mp4Writer.writeUtterance(dir, FRAMES, "png", null, mp4);
@@ -105,6 +97,16 @@ class Mp4WriterTest {
         String message = assertThrows(IOException.class,
                 () -> Mp4Writer.writeUtterance(dir, 5, "jpg", null, tmp.resolve("u2.mp4"))).getMessage();
         assertEquals(dir + " has 3 of its 5 frames", message);
+    }
+
+    /** Writes demo frames 0..FRAMES-1 into {@code dir} as {@code format} files; returns the frames. */
+    private static List<BgrImage> writeFrames(Path dir, String format) throws IOException {
+        List<BgrImage> written = new ArrayList<>();
+        for (int i = 0; i < FRAMES; i++) {
+            written.add(DemoAvatar.frame(i));
+            Files.write(dir.resolve(VideoFrame.fileName(i, format)), FrameEncoder.encode(written.get(i), format, FrameEncoder.DEFAULT_JPEG_QUALITY));
+        }
+        return written;
     }
 
     private static void assertPlaysBack(Path mp4, List<BgrImage> written, boolean withAudio) throws IOException {
