@@ -25,7 +25,8 @@ final class JobSpec {
             "--out DIR and/or --kafka-out HOST:PORT --frames-topic T",
             "[--format jpg|png] [--quality Q] [--parallelism N] [--device cpu|cuda[:N]]",
             "[--batch N] [--batch-delay-ms MS] [--sessions N] [--threads N] [--in-flight N] [--checkpoint-seconds S]",
-            "[--max-utterance-seconds S] [--max-buffered-mb M]   (default 600 s, 256 MiB per speaker)");
+            "[--max-utterance-seconds S] [--max-buffered-mb M]   (default 600 s, 256 MiB per speaker)",
+            "[--avatar-cache-mb M]   (prepared avatars kept per TaskManager; default half its heap)");
 
     Path audio;
     boolean watch;
@@ -112,6 +113,7 @@ final class JobSpec {
         js.maxUtteranceSeconds = range(args, "max-utterance-seconds", (int) js.maxUtteranceSeconds, 1, 86_400);
         // at most 4095: an utterance's samples (4 bytes each) must fit one Java array and one WAV file
         js.maxBufferedBytes = (long) range(args, "max-buffered-mb", (int) (js.maxBufferedBytes >> 20), 1, 4095) << 20;
+        js.avatarCacheMegabytes = args.has("avatar-cache-mb") ? range(args, "avatar-cache-mb", 1, 1, 1 << 20) : 0; // 0: half the heap
         return s;
     }
 

@@ -312,7 +312,7 @@ final class PipelineBenchmark {
         }
         costs.put("audio context", (cpuNanos() - t0) / 1e6 / 2000);
         costs.put("generator (ceiling)", 1000.0 / generatorFps);
-        PreparedAvatar avatar = PreparedAvatar.prepare(Avatar.open(avatarDir), n -> { });
+        PreparedAvatar avatar = PreparedAvatar.prepare(Avatar.open(avatarDir), "jpg", FrameEncoder.DEFAULT_JPEG_QUALITY, n -> { });
         PreparedTemplate t = avatar.template(1);
         float[] face = Arrays.copyOf(FaceCrop.input(t.crop()), FaceCrop.OUTPUT_SIZE);
         int n = 2 * avatar.templateCount();
@@ -323,7 +323,7 @@ final class PipelineBenchmark {
         costs.put("composite (face patch)", warmCost(n, i -> patches[i] = avatar.forFrame(i).patch(face, 0)));
         byte[][] jpegs = new byte[n][];
         costs.put("JPEG (spliced)", warmCost(n,
-                i -> jpegs[i] = avatar.forFrame(i).encode(patches[i], "jpg", FrameEncoder.DEFAULT_JPEG_QUALITY)));
+                i -> jpegs[i] = avatar.forFrame(i).encode(patches[i])));
         // the committer's work: an utterance's JPEG files (and its WAV) to an MP4
         int mp4Frames = 125; // 5 s: the encoder's start-up is a small part of an utterance, as in the job
         Path utterance = Files.createTempDirectory("lipflow-bench");

@@ -19,7 +19,8 @@ public final class Compositor {
     }
 
     /**
-     * The composited frame.
+     * The composited frame, whole, as the original makes it (the tests' reference; the job writes only the
+     * {@link #patch} into its output JPEG).
      *
      * @param template the template frame (not modified)
      * @param box the template's crop box
@@ -27,11 +28,14 @@ public final class Compositor {
      * @param output generator output, BGR CHW in (0,1); one frame at {@code output[offset ..]}
      */
     public static BgrImage composite(BgrImage template, CropBox box, byte[] crop, float[] output, int offset) {
-        return patch(template, box, crop, output, offset).over(template);
+        return patch(box.clip(template.width(), template.height()), crop, output, offset).over(template);
     }
 
-    /** What {@link #composite} writes over the template, without copying the template. */
-    public static Patch patch(BgrImage template, CropBox box, byte[] crop, float[] output, int offset) {
+    /**
+     * What {@link #composite} writes over the template, without the template: {@code region} is its crop
+     * box clipped to the frame ({@link CropBox#clip}).
+     */
+    public static Patch patch(CropBox.Region region, byte[] crop, float[] output, int offset) {
         if (crop.length != FaceCrop.CROP_BYTES) {
             throw new IllegalArgumentException("a crop has " + FaceCrop.CROP_BYTES + " bytes, got " + crop.length);
         }
@@ -50,7 +54,6 @@ public final class Compositor {
                 }
             }
         }
-        CropBox.Region region = box.clip(template.width(), template.height());
         return new Patch(region, Bicubic.resizeBgr(pasted, FaceCrop.CROP, FaceCrop.CROP, region.width(), region.height()));
     }
 

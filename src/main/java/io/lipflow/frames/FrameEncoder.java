@@ -37,15 +37,6 @@ public final class FrameEncoder {
         return jpeg(image, DEFAULT_JPEG_QUALITY);
     }
 
-    /** Output frame bytes: {@code "png"} (lossless) or {@code "jpg"} at {@code jpegQuality}. */
-    public static byte[] encode(BgrImage image, String format, int jpegQuality) {
-        return switch (format) {
-            case "png" -> png(image);
-            case "jpg" -> jpeg(image, jpegQuality);
-            default -> throw new IllegalArgumentException("unknown frame format '" + format + "' (jpg or png)");
-        };
-    }
-
     /** PNG bytes (lossless). */
     public static byte[] png(BgrImage image) {
         return encode(image, ".png", new int[0]);

@@ -26,22 +26,30 @@ public final class TemplateJpeg {
     private static final int EOI = 0xD9;
     private static final int RST0 = 0xD0;
 
-    private final BgrImage template;
     private final int quality;
     private final int restartMcus;
     private final Layout layout;
     private final byte[] jpeg;
+    /** The template's pixels a splice may encode again: whole segments around the editable region. */
+    private final BgrImage segments;
+    private final CropBox.Region segmentsAt;
 
-    private TemplateJpeg(BgrImage template, int quality, int restartMcus, Layout layout, byte[] jpeg) {
-        this.template = template;
+    private TemplateJpeg(int quality, int restartMcus, Layout layout, byte[] jpeg, BgrImage segments,
+                         CropBox.Region segmentsAt) {
         this.quality = quality;
         this.restartMcus = restartMcus;
         this.layout = layout;
         this.jpeg = jpeg;
+        this.segments = segments;
+        this.segmentsAt = segmentsAt;
     }
 
-    /** Encodes {@code template} at {@code quality} (1..100) with restart markers and indexes its segments. */
-    public static TemplateJpeg encode(BgrImage template, int quality) {
+    /**
+     * Encodes {@code template} at {@code quality} (1..100) with restart markers and indexes its segments;
+     * only regions inside {@code editable} may be replaced later, so only the pixels of the segments it
+     * touches are kept (for a face in a 1280x720 frame, a tenth of them or less).
+     */
+    public static TemplateJpeg encode(BgrImage template, int quality, CropBox.Region editable) {
         // 4:2:0 MCUs are 16 pixels wide; the interval must divide a row's MCUs so no segment wraps a row
         int rowMcus = (template.width() + 15) / 16;
         int restartMcus = MAX_RESTART_MCUS;
@@ -54,7 +62,8 @@ public final class TemplateJpeg {
                 || layout.width != template.width() || layout.height != template.height()) {
             throw new IllegalStateException("OpenCV wrote a JPEG this splicer does not know: " + layout);
         }
-        return new TemplateJpeg(template, quality, restartMcus, layout, jpeg);
+        CropBox.Region at = layout.segmentsAround(layout.inside(editable));
+        return new TemplateJpeg(quality, restartMcus, layout, jpeg, new BgrImage(at.width(), at.height(), template.copyRegion(at)), at);
     }
 
     /** Width in pixels of one restart segment: the grain at which a frame is encoded again. */
@@ -62,25 +71,25 @@ public final class TemplateJpeg {
         return restartMcus * layout.mcuWidth;
     }
 
+    /** Bytes held: the template's JPEG and the pixels of its editable segments. */
+    public long bytes() {
+        return (long) jpeg.length + segments.bgr().length;
+    }
+
     /**
      * The JPEG of the template with {@code region} replaced by {@code pixels} (region-sized interleaved
-     * BGR, as {@link BgrImage#writeRegion}).
+     * BGR, as {@link BgrImage#writeRegion}); {@code region} lies inside the editable one.
      */
     public byte[] withRegion(CropBox.Region region, byte[] pixels) {
-        int width = template.width();
-        int height = template.height();
-        if (region.x() < 0 || region.y() < 0 || region.width() <= 0 || region.height() <= 0
-                || region.x() + region.width() > width || region.y() + region.height() > height) {
-            throw new IllegalArgumentException("region " + region + " is not inside the " + width + "x" + height + " template");
+        CropBox.Region at = layout.segmentsAround(layout.inside(region));
+        int x0 = at.x();
+        int y0 = at.y();
+        if (x0 < segmentsAt.x() || y0 < segmentsAt.y() || x0 + at.width() > segmentsAt.x() + segmentsAt.width()
+                || y0 + at.height() > segmentsAt.y() + segmentsAt.height()) {
+            throw new IllegalArgumentException("region " + region + " is outside the editable " + segmentsAt);
         }
-        // the segments the region touches: whole segments, or up to the image's edge
-        int segW = segmentWidth();
-        int mcuH = layout.mcuHeight;
-        int x0 = region.x() / segW * segW;
-        int y0 = region.y() / mcuH * mcuH;
-        int x1 = Math.min(width, ceil(region.x() + region.width(), segW));
-        int y1 = Math.min(height, ceil(region.y() + region.height(), mcuH));
-        BgrImage patch = new BgrImage(x1 - x0, y1 - y0, template.copyRegion(new CropBox.Region(x0, y0, x1 - x0, y1 - y0)));
+        BgrImage patch = new BgrImage(at.width(), at.height(), segments.copyRegion(
+                new CropBox.Region(x0 - segmentsAt.x(), y0 - segmentsAt.y(), at.width(), at.height())));
         patch.writeRegion(new CropBox.Region(region.x() - x0, region.y() - y0, region.width(), region.height()), pixels);
         byte[] patchJpeg = FrameEncoder.jpeg(patch, quality, restartMcus);
         Layout patchLayout = Layout.parse(patchJpeg);
@@ -92,8 +101,8 @@ public final class TemplateJpeg {
         int rowSegments = layout.segmentsPerRow();
         int patchRowSegments = patchLayout.segmentsPerRow();
         int patchRows = patchLayout.segmentCount() / patchRowSegments;
-        int firstRow = y0 / mcuH;
-        int firstColumn = x0 / segW;
+        int firstRow = y0 / layout.mcuHeight;
+        int firstColumn = x0 / segmentWidth();
         int segments = layout.segmentCount();
         ByteArrayOutputStream out = new ByteArrayOutputStream(jpeg.length + patchJpeg.length);
         out.write(jpeg, 0, layout.headerEnd);
@@ -115,16 +124,35 @@ public final class TemplateJpeg {
         return out.toByteArray();
     }
 
-    private static int ceil(int value, int grain) {
-        return (value + grain - 1) / grain * grain;
-    }
-
     /** Where a baseline JPEG's header ends and each restart segment of its scan lies. */
     private record Layout(int width, int height, int mcuWidth, int mcuHeight, int restartMcus, byte[] tables,
                           int headerEnd, int[] segmentStart, int[] segmentEnd) {
 
         int segmentsPerRow() {
             return (width + mcuWidth - 1) / mcuWidth / restartMcus;
+        }
+
+        /** {@code region}, refused unless it lies inside the image and is not empty. */
+        CropBox.Region inside(CropBox.Region region) {
+            if (region.x() < 0 || region.y() < 0 || region.width() <= 0 || region.height() <= 0
+                    || region.x() + region.width() > width || region.y() + region.height() > height) {
+                throw new IllegalArgumentException("region " + region + " is not inside the " + width + "x" + height + " template");
+            }
+            return region;
+        }
+
+        /** The whole segments {@code region} touches (up to the image's edge): what a splice encodes again. */
+        CropBox.Region segmentsAround(CropBox.Region region) {
+            int segW = restartMcus * mcuWidth;
+            int x0 = region.x() / segW * segW;
+            int y0 = region.y() / mcuHeight * mcuHeight;
+            int x1 = Math.min(width, ceil(region.x() + region.width(), segW));
+            int y1 = Math.min(height, ceil(region.y() + region.height(), mcuHeight));
+            return new CropBox.Region(x0, y0, x1 - x0, y1 - y0);
+        }
+
+        private static int ceil(int value, int grain) {
+            return (value + grain - 1) / grain * grain;
         }
 
         int segmentCount() {

@@ -147,14 +147,14 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
 
     private Compositor.Patch composite(PreparedTemplate template, FrameEvent e) {
         long start = System.nanoTime();
-        Compositor.Patch patch = Compositor.patch(template.frame(), template.box(), e.crop, e.face, 0);
+        Compositor.Patch patch = Compositor.patch(template.region(), e.crop, e.face, 0);
         compositeLatency.update(JobMetrics.micros(start));
         return patch;
     }
 
     private byte[] encode(PreparedTemplate template, Compositor.Patch patch) {
         long start = System.nanoTime();
-        byte[] encoded = template.encode(patch, settings.format, settings.jpegQuality);
+        byte[] encoded = template.encode(patch);
         encodeLatency.update(JobMetrics.micros(start));
         return encoded;
     }

@@ -57,6 +57,12 @@ public final class JobSettings implements Serializable {
      * a high-rate source cannot fill memory within the length cap); beyond it the utterance is dead-lettered.
      */
     public long maxBufferedBytes = 256L << 20;
+    /**
+     * Most prepared avatars each TaskManager keeps ({@link AvatarCache}), in MiB; 0: half its heap. A
+     * 1280x720 template holds ~0.8 MB for JPEG output, so a 250-frame avatar ~200 MB (~750 MB for PNG).
+     * The cache is the process's: in a session cluster, the job preparing an avatar applies its own budget.
+     */
+    public int avatarCacheMegabytes = 0;
 
     // the raw generator on an H100 at batch 16-32: 1 session 493-546 frames/s, 2 sessions 914-983, 4 sessions 1050-1112
     static final int GPU_SESSIONS = 4;
@@ -87,6 +93,11 @@ public final class JobSettings implements Serializable {
             d = Device.CPU;
         }
         return Math.max(8, 2 * sessions(d)) * maxBatch(d);
+    }
+
+    /** The avatar cache's budget in this process, in bytes. */
+    long avatarCacheBytes() {
+        return avatarCacheMegabytes > 0 ? (long) avatarCacheMegabytes << 20 : Runtime.getRuntime().maxMemory() / 2;
     }
 
     /** Directory of avatar {@code id}. */

@@ -38,9 +38,8 @@ public final class WholeFilePipeline implements AutoCloseable {
         }
     }
 
-    /** The utterance's frames, encoded as {@code format} ("jpg" at {@code jpegQuality}, or "png"). */
-    public List<byte[]> render(float[] samples, int sampleRate, PreparedAvatar avatar, String format, int jpegQuality)
-            throws Exception {
+    /** The utterance's frames, encoded as {@code avatar} was prepared for. */
+    public List<byte[]> render(float[] samples, int sampleRate, PreparedAvatar avatar) throws Exception {
         List<MelWindow> windows = new ArrayList<>();
         MelWindowStream mel = new MelWindowStream(sampleRate);
         MelWindowStream.Sink collect = windows::add;
@@ -59,7 +58,7 @@ public final class WholeFilePipeline implements AutoCloseable {
         for (int i = 0; i < audioInputs.size(); i++) {
             PreparedTemplate t = avatar.forFrame(i);
             float[] face = generator.run(FaceCrop.input(t.crop()), audioInputs.get(i));
-            out.add(t.encode(t.patch(face, 0), format, jpegQuality));
+            out.add(t.encode(t.patch(face, 0)));
         }
         return out;
     }

@@ -132,11 +132,11 @@ class ClusterIT {
         } while (!finished(state) && System.nanoTime() < deadline);
         assertEquals("FINISHED", state);
 
-        PreparedAvatar prepared = PreparedAvatar.prepare(Avatar.open(avatar), i -> { });
+        PreparedAvatar prepared = PreparedAvatar.prepare(Avatar.open(avatar), "jpg", 95, i -> { });
         try (WholeFilePipeline reference = new WholeFilePipeline(models.resolve("audio_encoder.onnx"),
                 models.resolve("mirror_generator.onnx"), Device.parse("cpu"))) {
             for (Map.Entry<String, float[]> u : utterances.entrySet()) {
-                List<byte[]> expected = reference.render(u.getValue(), speech.sampleRate(), prepared, "jpg", 95);
+                List<byte[]> expected = reference.render(u.getValue(), speech.sampleRate(), prepared);
                 Path frames = out.resolve(u.getKey());
                 try (var listing = Files.list(frames)) {
                     assertEquals(expected.size(), listing.count(), u.getKey());
@@ -207,11 +207,11 @@ class ClusterIT {
                     }
                 }
             }
-            PreparedAvatar prepared = PreparedAvatar.prepare(Avatar.open(avatar), i -> { });
+            PreparedAvatar prepared = PreparedAvatar.prepare(Avatar.open(avatar), "jpg", 95, i -> { });
             try (WholeFilePipeline reference = new WholeFilePipeline(models.resolve("audio_encoder.onnx"),
                     models.resolve("mirror_generator.onnx"), Device.parse("cpu"))) {
                 for (Map.Entry<String, float[]> u : utterances.entrySet()) {
-                    int count = reference.render(u.getValue(), speech.sampleRate(), prepared, "jpg", 95).size();
+                    int count = reference.render(u.getValue(), speech.sampleRate(), prepared).size();
                     List<String> expected = new ArrayList<>();
                     for (int i = 0; i < count; i++) {
                         expected.add(Integer.toString(i));

@@ -88,7 +88,7 @@ class KafkaJobTest {
         float[] read = WavDecoder.read(wav).samples();
         int expected = EncoderWindows.videoFrames((long) Math.ceil(read.length * 16000.0 / rate));
         try (WholeFilePipeline pipeline = new WholeFilePipeline(TestAssets.encoder(), TestAssets.mirror(), Device.CPU)) {
-            List<byte[]> frames = pipeline.render(read, rate, PreparedAvatar.prepare(Avatar.open(avatar), n -> { }), "jpg", 95);
+            List<byte[]> frames = pipeline.render(read, rate, PreparedAvatar.prepare(Avatar.open(avatar), "jpg", 95, n -> { }));
             assertEquals(expected, frames.size());
             return frames;
         }

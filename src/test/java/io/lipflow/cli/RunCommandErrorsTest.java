@@ -121,5 +121,6 @@ class RunCommandErrorsTest {
         assertUserError(run("--max-buffered-mb", "lots"), "--max-buffered-mb expects an integer, got 'lots'");
         assertUserError(run("--max-buffered-mb", "4096"), "--max-buffered-mb must be 1..4095, got 4096");
         assertUserError(run("--in-flight", "0"), "--in-flight must be 1..4096, got 0");
+        assertUserError(run("--avatar-cache-mb", "0"), "--avatar-cache-mb must be 1..1048576, got 0");
     }
 }

@@ -58,7 +58,9 @@ class RunDeadLettersTest {
         // the run command's wiring (JobSpec, JobLauncher.assemble) on the test cluster, which needs no web UI port
         JobSpec spec = JobSpec.parse(new Args(List.of("--audio", in.toString(), "--avatar", avatar.toString(),
                 "--manifest", manifest.toString(), "--generator", JobFixtures.mirror().toString(),
-                "--encoder", JobFixtures.encoder().toString(), "--out", out.toString(), "--max-utterance-seconds", "2")));
+                "--encoder", JobFixtures.encoder().toString(), "--out", out.toString(), "--max-utterance-seconds", "2",
+                "--avatar-cache-mb", "64")));
+        assertEquals(64, spec.settings.avatarCacheMegabytes);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 JobEnvironment.configuration(tmp.resolve("checkpoints"), Duration.ofSeconds(1)));
         env.setParallelism(2);

@@ -5,8 +5,9 @@ import java.util.Locale;
 
 /**
  * Measures preparing one frame's generator input from the template JPEG against the job's cached path
- * (the 328 crop from keyed state, the decoded template from the shared avatar cache), and the same for
- * the whole per-frame image work (input, composite, JPEG encode). Run by hand (not part of the test suite):
+ * (the 328 crop from keyed state), and the whole per-frame image work (input, composite, JPEG encode) from
+ * the JPEG, from a decoded template held in memory, and the job's way (a JPEG spliced from the template's,
+ * {@link PreparedTemplate}); prints what a prepared template holds. Run by hand (not part of the test suite):
  *
  * <pre>mvn -q -o dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
  * java -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) io.lipflow.frames.PrepareBenchmark [noisy]</pre>
@@ -23,6 +24,7 @@ public final class PrepareBenchmark {
         int n = 20;
         byte[][] jpegs = new byte[n][];
         CropBox[] boxes = new CropBox[n];
+        BgrImage[] decoded = new BgrImage[n];
         PreparedTemplate[] heap = new PreparedTemplate[n];
         for (int j = 0; j < n; j++) {
             BgrImage frame = DemoAvatar.frame(j);
@@ -34,12 +36,13 @@ public final class PrepareBenchmark {
             }
             jpegs[j] = FrameEncoder.jpeg(frame);
             boxes[j] = CropBox.fromLandmarks(DemoAvatar.landmarks(j));
-            heap[j] = PreparedTemplate.prepare(FrameEncoder.decode(jpegs[j]), boxes[j]);
+            decoded[j] = FrameEncoder.decode(jpegs[j]);
+            heap[j] = PreparedTemplate.prepare(decoded[j], boxes[j], "jpg", FrameEncoder.DEFAULT_JPEG_QUALITY);
         }
         float[] input = new float[FaceCrop.INPUT_SIZE];
         float[] output = TestImages.mirror(FaceCrop.input(heap[0].crop()));
-        System.out.printf(Locale.ROOT, "template JPEG %d KB, cached crop %d KB%n",
-                jpegs[0].length / 1024, heap[0].crop().length / 1024);
+        System.out.printf(Locale.ROOT, "template JPEG %d KB, cached crop %d KB, prepared template %d KB (decoded frame %d KB)%n",
+                jpegs[0].length / 1024, heap[0].crop().length / 1024, heap[0].bytes() / 1024, decoded[0].bgr().length / 1024);
         report("input from JPEG (decode, crop, resize, tensor)", n, j -> {
             FaceCrop.writeInput(FaceCrop.crop(FrameEncoder.decode(jpegs[j]), boxes[j]), input, 0);
         });
@@ -51,14 +54,13 @@ public final class PrepareBenchmark {
             FrameEncoder.jpeg(Compositor.composite(frame, boxes[j], crop, output, 0));
         });
         report("frame end to end from the caches (input, composite, encode)", n, j -> {
-            PreparedTemplate t = heap[j];
-            t.writeInput(input, 0);
-            FrameEncoder.jpeg(t.composite(output, 0));
+            heap[j].writeInput(input, 0);
+            FrameEncoder.jpeg(Compositor.composite(decoded[j], boxes[j], heap[j].crop(), output, 0));
         });
         report("the job's way: input, face patch, JPEG spliced from the template's", n, j -> {
             PreparedTemplate t = heap[j];
             t.writeInput(input, 0);
-            t.encode(t.patch(output, 0), "jpg", FrameEncoder.DEFAULT_JPEG_QUALITY);
+            t.encode(t.patch(output, 0));
         });
     }
 

@@ -13,7 +13,7 @@ class TemplateJpegTest {
     @Test
     void aSplicedFrameIsTheWholeFramesJpeg() {
         BgrImage template = DemoAvatar.frame(7);
-        TemplateJpeg jpeg = TemplateJpeg.encode(template, 95);
+        TemplateJpeg jpeg = whole(template, 95);
         assertEquals(128, jpeg.segmentWidth());
         List<CropBox.Region> regions = List.of(
                 new CropBox.Region(517, 203, 236, 236), // a face, off the segment grid
@@ -31,19 +31,46 @@ class TemplateJpegTest {
     void framesOfOtherSizesAndQualities() {
         // 1001 wide: 63 MCUs a row, so segments of 7 MCUs; partial MCUs on the right and at the bottom
         BgrImage odd = noise(1001, 601, 3);
-        TemplateJpeg jpeg = TemplateJpeg.encode(odd, 80);
+        TemplateJpeg jpeg = whole(odd, 80);
         assertEquals(112, jpeg.segmentWidth());
         for (CropBox.Region region : List.of(new CropBox.Region(900, 500, 101, 101), new CropBox.Region(3, 590, 500, 11),
                 new CropBox.Region(300, 17, 320, 320))) {
             assertSplicesAsWhole(odd, jpeg, region, 80);
         }
         BgrImage narrow = noise(40, 24, 4); // 3 MCUs a row: segments of 3
-        assertSplicesAsWhole(narrow, TemplateJpeg.encode(narrow, 95), new CropBox.Region(10, 10, 5, 5), 95);
+        assertSplicesAsWhole(narrow, whole(narrow, 95), new CropBox.Region(10, 10, 5, 5), 95);
+    }
+
+    @Test
+    void aTemplateKeptForOneRegionSplicesItAndRefusesOthers() {
+        BgrImage template = DemoAvatar.frame(3);
+        CropBox.Region face = new CropBox.Region(517, 203, 236, 236);
+        TemplateJpeg kept = TemplateJpeg.encode(template, 95, face);
+        TemplateJpeg all = whole(template, 95);
+        // the segments around the face: 2 of 10 across (512..768), 16 of 45 rows (192..448); the JPEGs are the same
+        long jpegBytes = all.bytes() - 1280 * 720 * 3;
+        assertEquals(2 * 128 * 16 * 16 * 3, kept.bytes() - jpegBytes);
+        assertSplicesAsWhole(template, kept, face, 95);
+        assertSplicesAsWhole(template, kept, new CropBox.Region(520, 210, 100, 100), 95); // inside the same segments
+        assertSplicesAsWhole(template, kept, new CropBox.Region(512, 192, 256, 256), 95); // exactly those segments
+        assertThrows(IllegalArgumentException.class, () -> kept.withRegion(new CropBox.Region(768, 192, 8, 8), new byte[8 * 8 * 3]));
+        assertThrows(IllegalArgumentException.class, () -> kept.withRegion(new CropBox.Region(100, 100, 50, 50), new byte[50 * 50 * 3]));
+        assertThrows(IllegalArgumentException.class, () -> kept.withRegion(new CropBox.Region(517, 203, 236, 250), new byte[236 * 250 * 3]));
+    }
+
+    @Test
+    void aTemplateKeptForARegionAtTheEdgesOfAnOddFrame() {
+        BgrImage odd = noise(1001, 601, 7); // the last segments and rows are partial
+        CropBox.Region corner = new CropBox.Region(900, 500, 101, 101);
+        TemplateJpeg kept = TemplateJpeg.encode(odd, 80, corner);
+        assertSplicesAsWhole(odd, kept, corner, 80);
+        assertSplicesAsWhole(odd, kept, new CropBox.Region(1000, 600, 1, 1), 80);
+        assertThrows(IllegalArgumentException.class, () -> kept.withRegion(new CropBox.Region(880, 500, 10, 10), new byte[10 * 10 * 3]));
     }
 
     @Test
     void aRegionOutsideTheTemplateIsRefused() {
-        TemplateJpeg jpeg = TemplateJpeg.encode(noise(64, 48, 5), 95);
+        TemplateJpeg jpeg = whole(noise(64, 48, 5), 95);
         assertThrows(IllegalArgumentException.class, () -> jpeg.withRegion(new CropBox.Region(60, 0, 8, 8), new byte[8 * 8 * 3]));
         assertThrows(IllegalArgumentException.class, () -> jpeg.withRegion(new CropBox.Region(-1, 0, 8, 8), new byte[8 * 8 * 3]));
     }
@@ -58,6 +85,11 @@ class TemplateJpegTest {
         assertArrayEquals(FrameEncoder.jpeg(whole, quality, jpeg.segmentWidth() / 16), spliced, "bytes, region " + region);
         // restart markers change the coding, not the coefficients: the pixels of a plain encoding
         assertEquals(FrameEncoder.decode(FrameEncoder.jpeg(whole, quality)), FrameEncoder.decode(spliced), "pixels, region " + region);
+    }
+
+    /** A template JPEG any region of which may be replaced. */
+    private static TemplateJpeg whole(BgrImage template, int quality) {
+        return TemplateJpeg.encode(template, quality, new CropBox.Region(0, 0, template.width(), template.height()));
     }
 
     private static BgrImage noise(int width, int height, long seed) {

@@ -109,12 +109,12 @@ class FramePlanningTest {
         }
         assertEquals(2, h.extractOutputValues().size());
 
-        // both avatars leave the process's cache (8 others used since), and one's files break meanwhile
-        for (int k = 0; k < 8; k++) {
-            String id = "other" + k;
-            settings.avatarDirs.put(id, avatar(id, 1).toString());
-            AvatarCache.get(settings, id);
-        }
+        // both avatars leave the process's cache (another one used since fills its budget), and one's files
+        // break meanwhile
+        JobSettings small = new JobSettings();
+        small.avatarCacheMegabytes = 1;
+        small.avatarDirs.put("other", avatar("other", 1).toString());
+        AvatarCache.get(small, "other");
         Files.write(broken.resolve("full_body_img").resolve("1.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3});
 
         for (int i = LOOK_AHEAD + 1; i <= LOOK_AHEAD + 3; i++) {

@@ -104,7 +104,8 @@ class Mp4WriterTest {
         List<BgrImage> written = new ArrayList<>();
         for (int i = 0; i < FRAMES; i++) {
             written.add(DemoAvatar.frame(i));
-            Files.write(dir.resolve(VideoFrame.fileName(i, format)), FrameEncoder.encode(written.get(i), format, FrameEncoder.DEFAULT_JPEG_QUALITY));
+            Files.write(dir.resolve(VideoFrame.fileName(i, format)), 
+                    format.equals("png") ? FrameEncoder.png(written.get(i)) : FrameEncoder.jpeg(written.get(i)));
         }
         return written;
     }

@@ -1,0 +1,87 @@
+package io.lipflow.job;
+
+import io.lipflow.frames.FaceCrop;
+import io.lipflow.frames.PreparedAvatar;
+import io.lipflow.frames.PreparedTemplate;
+import io.lipflow.testing.TestAssets;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The TaskManager's avatar cache keeps avatars within its byte budget, dropping the least recently used. */
+class AvatarCacheTest {
+    // six 1280x720 templates: a few MiB an avatar
+    private static final int FRAMES = 6;
+
+    private static JobSettings settings(int budgetMegabytes, String... ids) throws Exception {
+        JobSettings s = new JobSettings();
+        s.avatarCacheMegabytes = budgetMegabytes;
+        for (String id : ids) {
+            s.avatarDirs.put(id, TestAssets.avatar(id, FRAMES, 0).toString());
+        }
+        return s;
+    }
+
+    @Test
+    void avatarsWithinTheBudgetStayPrepared() throws Exception {
+        JobSettings s = settings(64, "cache-keep-a", "cache-keep-b");
+        PreparedAvatar a = AvatarCache.get(s, "cache-keep-a");
+        PreparedAvatar b = AvatarCache.get(s, "cache-keep-b");
+        assertSame(a, AvatarCache.get(s, "cache-keep-a"));
+        assertSame(b, AvatarCache.get(s, "cache-keep-b"));
+    }
+
+    @Test
+    void theLeastRecentlyUsedAvatarIsDroppedBeyondTheBudget() throws Exception {
+        JobSettings s = settings(1, "cache-lru-a", "cache-lru-b", "cache-lru-c");
+        PreparedAvatar a = AvatarCache.get(s, "cache-lru-a");
+        long one = a.bytes();
+        s.avatarCacheMegabytes = (int) ((2 * one + (one >> 1)) >> 20);
+        long budget = (long) s.avatarCacheMegabytes << 20;
+        assertTrue(budget > 2 * one && budget < 3 * one, "room for two avatars, not three: " + one + " bytes each");
+        PreparedAvatar b = AvatarCache.get(s, "cache-lru-b");
+        assertSame(a, AvatarCache.get(s, "cache-lru-a")); // a is now more recently used than b
+        PreparedAvatar c = AvatarCache.get(s, "cache-lru-c");
+
+        assertSame(a, AvatarCache.get(s, "cache-lru-a"));
+        assertSame(c, AvatarCache.get(s, "cache-lru-c"));
+        PreparedAvatar bAgain = AvatarCache.get(s, "cache-lru-b");
+        assertNotSame(b, bAgain, "b was the least recently used: dropped and prepared again");
+        assertSame(c, AvatarCache.get(s, "cache-lru-c"));
+        assertNotSame(a, AvatarCache.get(s, "cache-lru-a"), "bringing b back dropped a, then the least recent");
+    }
+
+    @Test
+    void anAvatarIsPreparedForEachOutputFormat() throws Exception {
+        JobSettings jpg95 = settings(64, "cache-format-a");
+        JobSettings jpg90 = settings(64, "cache-format-a");
+        jpg90.jpegQuality = 90;
+        JobSettings png = settings(64, "cache-format-a");
+        png.format = "png";
+        PreparedAvatar a95 = AvatarCache.get(jpg95, "cache-format-a");
+        PreparedAvatar a90 = AvatarCache.get(jpg90, "cache-format-a");
+        PreparedAvatar aPng = AvatarCache.get(png, "cache-format-a");
+        assertNotSame(a95, a90);
+        assertNotSame(a95, aPng);
+        assertSame(a95, AvatarCache.get(jpg95, "cache-format-a"));
+        assertSame(aPng, AvatarCache.get(png, "cache-format-a"));
+        PreparedTemplate t = aPng.template(0);
+        float[] grey = new float[FaceCrop.OUTPUT_SIZE];
+        Arrays.fill(grey, 0.5f);
+        byte[] frame = t.encode(t.patch(grey, 0));
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(frame, 4), "a PNG job's frames are PNGs");
+    }
+
+    @Test
+    void anAvatarLargerThanTheBudgetIsStillServed() throws Exception {
+        JobSettings s = settings(1, "cache-big-a");
+        PreparedAvatar a = AvatarCache.get(s, "cache-big-a");
+        assertTrue(a.bytes() > 1L << 20);
+        assertSame(a, AvatarCache.get(s, "cache-big-a"), "the one avatar in use is kept even beyond the budget");
+    }
+}
