@@ -24,6 +24,7 @@ public final class AvatarCache {
     // access order: iteration starts at the least recently used
     private static final Map<String, PreparedAvatar> CACHE = new LinkedHashMap<>(16, 0.75f, true);
     private static long cachedBytes; // guarded by CACHE
+    private static long drops; // guarded by CACHE
 
     private AvatarCache() {}
 
@@ -38,6 +39,20 @@ public final class AvatarCache {
             } catch (AvatarException e) {
                 // reported with the speaker's utterance when it is used
             }
+        }
+    }
+
+    /** Bytes of prepared avatars this process holds now. */
+    public static long bytes() {
+        synchronized (CACHE) {
+            return cachedBytes;
+        }
+    }
+
+    /** Avatars this process has dropped to stay within its budget: one that keeps rising wants a larger one. */
+    public static long drops() {
+        synchronized (CACHE) {
+            return drops;
         }
     }
 
@@ -81,6 +96,7 @@ public final class AvatarCache {
             Map.Entry<String, PreparedAvatar> eldest = eldestFirst.next();
             eldestFirst.remove();
             cachedBytes -= eldest.getValue().bytes();
+            drops++;
             // each drop costs a preparation (3-10 ms a template) on the avatar's next use: say so, loudly
             LOG.warn("avatar cache: dropped {} ({} MiB) to make room for avatar '{}' within {} MiB; a TaskManager that"
                             + " keeps dropping avatars needs more --avatar-cache-mb (and heap) or fewer avatars per TaskManager",

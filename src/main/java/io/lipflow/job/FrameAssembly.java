@@ -77,6 +77,9 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
         audioToFrame = JobMetrics.histogram(metrics, "audioToFrameLatencyMillis");
         // frames buffered before a restore are not counted, so releasing them must not drive the gauge negative
         metrics.gauge("backlogFrames", () -> Math.max(0, backlog));
+        // the TaskManager's, so every subtask there shows the same values
+        metrics.gauge("avatarCacheMegabytes", () -> AvatarCache.bytes() >> 20);
+        metrics.gauge("avatarCacheDrops", AvatarCache::drops);
     }
 
     @Override

@@ -65,6 +65,8 @@ class ClusterIT {
         PLAUSIBLE.put("encoderSessionsInUse", new double[] {0, 1});
         PLAUSIBLE.put("generatorSessionWaitMillis", new double[] {0, 6e5});
         PLAUSIBLE.put("backlogFrames", new double[] {0, 1e4});
+        PLAUSIBLE.put("avatarCacheMegabytes", new double[] {1, 1e4}); // the 12-template demo avatar: ~7 MB
+        PLAUSIBLE.put("avatarCacheDrops", new double[] {0, 0}); // one avatar, far within half the heap
         PLAUSIBLE.put("deadLetters", new double[] {1, 1});
     }
 

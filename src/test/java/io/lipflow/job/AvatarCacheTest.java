@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,6 +41,7 @@ class AvatarCacheTest {
     void theLeastRecentlyUsedAvatarIsDroppedBeyondTheBudget() throws Exception {
         JobSettings s = settings(1, "cache-lru-a", "cache-lru-b", "cache-lru-c");
         PreparedAvatar a = AvatarCache.get(s, "cache-lru-a");
+        long dropsBefore = AvatarCache.drops();
         long one = a.bytes();
         s.avatarCacheMegabytes = (int) ((2 * one + (one >> 1)) >> 20);
         long budget = (long) s.avatarCacheMegabytes << 20;
@@ -54,6 +56,8 @@ class AvatarCacheTest {
         assertNotSame(b, bAgain, "b was the least recently used: dropped and prepared again");
         assertSame(c, AvatarCache.get(s, "cache-lru-c"));
         assertNotSame(a, AvatarCache.get(s, "cache-lru-a"), "bringing b back dropped a, then the least recent");
+        assertEquals(3, AvatarCache.drops() - dropsBefore, "b, a, then b again (bringing a back) were dropped");
+        assertEquals(2 * one, AvatarCache.bytes(), "the cache holds c and a, drawn alike so equal in size");
     }
 
     @Test
