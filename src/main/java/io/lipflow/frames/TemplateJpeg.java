@@ -27,17 +27,14 @@ public final class TemplateJpeg {
     private static final int RST0 = 0xD0;
 
     private final int quality;
-    private final int restartMcus;
     private final Layout layout;
     private final byte[] jpeg;
     /** The template's pixels a splice may encode again: whole segments around the editable region. */
     private final BgrImage segments;
     private final CropBox.Region segmentsAt;
 
-    private TemplateJpeg(int quality, int restartMcus, Layout layout, byte[] jpeg, BgrImage segments,
-                         CropBox.Region segmentsAt) {
+    private TemplateJpeg(int quality, Layout layout, byte[] jpeg, BgrImage segments, CropBox.Region segmentsAt) {
         this.quality = quality;
-        this.restartMcus = restartMcus;
         this.layout = layout;
         this.jpeg = jpeg;
         this.segments = segments;
@@ -63,12 +60,12 @@ public final class TemplateJpeg {
             throw new IllegalStateException("OpenCV wrote a JPEG this splicer does not know: " + layout);
         }
         CropBox.Region at = layout.segmentsAround(layout.inside(editable));
-        return new TemplateJpeg(quality, restartMcus, layout, jpeg, new BgrImage(at.width(), at.height(), template.copyRegion(at)), at);
+        return new TemplateJpeg(quality, layout, jpeg, new BgrImage(at.width(), at.height(), template.copyRegion(at)), at);
     }
 
     /** Width in pixels of one restart segment: the grain at which a frame is encoded again. */
     public int segmentWidth() {
-        return restartMcus * layout.mcuWidth;
+        return layout.segmentWidth();
     }
 
     /** Bytes held: the template's JPEG and the pixels of its editable segments. */
@@ -91,9 +88,9 @@ public final class TemplateJpeg {
         BgrImage patch = new BgrImage(at.width(), at.height(), segments.copyRegion(
                 new CropBox.Region(x0 - segmentsAt.x(), y0 - segmentsAt.y(), at.width(), at.height())));
         patch.writeRegion(new CropBox.Region(region.x() - x0, region.y() - y0, region.width(), region.height()), pixels);
-        byte[] patchJpeg = FrameEncoder.jpeg(patch, quality, restartMcus);
+        byte[] patchJpeg = FrameEncoder.jpeg(patch, quality, layout.restartMcus);
         Layout patchLayout = Layout.parse(patchJpeg);
-        if (!Arrays.equals(patchLayout.tables, layout.tables) || patchLayout.restartMcus != restartMcus
+        if (!Arrays.equals(patchLayout.tables, layout.tables) || patchLayout.restartMcus != layout.restartMcus
                 || patchLayout.mcuWidth != layout.mcuWidth || patchLayout.mcuHeight != layout.mcuHeight) {
             throw new IllegalStateException("OpenCV encoded a patch unlike its template: " + patchLayout + " against " + layout);
         }
@@ -128,6 +125,10 @@ public final class TemplateJpeg {
     private record Layout(int width, int height, int mcuWidth, int mcuHeight, int restartMcus, byte[] tables,
                           int headerEnd, int[] segmentStart, int[] segmentEnd) {
 
+        int segmentWidth() {
+            return restartMcus * mcuWidth;
+        }
+
         int segmentsPerRow() {
             return (width + mcuWidth - 1) / mcuWidth / restartMcus;
         }
@@ -143,7 +144,7 @@ public final class TemplateJpeg {
 
         /** The whole segments {@code region} touches (up to the image's edge): what a splice encodes again. */
         CropBox.Region segmentsAround(CropBox.Region region) {
-            int segW = restartMcus * mcuWidth;
+            int segW = segmentWidth();
             int x0 = region.x() / segW * segW;
             int y0 = region.y() / mcuHeight * mcuHeight;
             int x1 = Math.min(width, ceil(region.x() + region.width(), segW));

@@ -64,7 +64,7 @@ public final class AvatarCache {
             throw new AvatarException("unknown avatar '" + id + "' (no avatar store or --avatar for it)");
         }
         // prepared for the job's output format: jobs of a session cluster may differ
-        String key = dir + " as " + settings.format + (settings.format.equals("jpg") ? " " + settings.jpegQuality : "");
+        String key = dir + " as " + settings.format + " " + settings.jpegQuality;
         synchronized (CACHE) {
             PreparedAvatar cached = CACHE.get(key);
             if (cached != null) {
