@@ -66,7 +66,6 @@ final class ClusterCommand implements Command {
 
     private static void submit(Args args, Path home, Path dir) throws Exception {
         JobSpec spec = JobSpec.parse(args); // the cluster would report the same mistakes, less readably
-        String name = args.get("name", "lipflow");
         boolean detach = args.flag("detach");
         Path jar = Path.of(args.get("jar", home.resolve("target/lipflow-job.jar").toString()));
         args.finish();
@@ -89,31 +88,41 @@ final class ClusterCommand implements Command {
         System.out.println("cluster submit: uploading " + jar + " (" + Files.size(jar) / (1 << 20) + " MiB) to " + rest.url());
         int parallelism = args.has("parallelism") ? spec.parallelism : rest.defaultParallelism();
         String jobId = rest.run(rest.upload(jar), ClusterJob.class.getName(), programArgs, parallelism);
-        System.out.println("cluster submit: job " + name + " is " + jobId + " at parallelism " + parallelism + "; web UI: " + rest.url() + "/#/job/running/" + jobId + "/overview");
+        System.out.println("cluster submit: job " + spec.name + " is " + jobId + " at parallelism " + parallelism + "; web UI: " + rest.url() + "/#/job/running/" + jobId + "/overview");
         if (detach) {
             System.out.println("lipflow cluster submit: job " + jobId + " submitted (detached)");
             return;
         }
         long start = System.nanoTime();
         long lastFrames = -1;
+        String lastState = "";
         String state = rest.state(jobId);
         while (!Set.of("FINISHED", "FAILED", "CANCELED").contains(state)) {
             Thread.sleep(2000);
             state = rest.state(jobId);
             long frames = rest.accumulator(jobId, FrameAssembly.ACCUMULATOR);
-            if (frames != lastFrames) {
-                System.out.printf("cluster submit: %s, %d frames after %.0f s%n", state, frames, (System.nanoTime() - start) / 1e9);
+            if (frames != lastFrames || !state.equals(lastState)) {
+                // a job that keeps failing shows as RESTARTING with its cause, not as silence
+                String cause = state.equals("RESTARTING") ? " (" + rootCause(rest, jobId) + ")" : "";
+                System.out.printf("cluster submit: %s%s, %d frames after %.0f s%n", state, cause, frames,
+                        (System.nanoTime() - start) / 1e9);
                 lastFrames = frames;
+                lastState = state;
             }
         }
         if (!state.equals("FINISHED")) {
-            String cause = rest.get("/jobs/" + jobId + "/exceptions").path("root-exception").asText("").lines().findFirst().orElse("");
+            String cause = rootCause(rest, jobId);
             throw new UserError("job " + jobId + " " + state + (cause.isEmpty() ? "" : ": " + cause));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         long frames = rest.accumulator(jobId, FrameAssembly.ACCUMULATOR);
         System.out.printf("lipflow cluster submit: job %s FINISHED: %d frames in %.1f s (%.1f frames/s), %d dead letters%n",
                 jobId, frames, seconds, frames / seconds, rest.accumulator(jobId, DeadLetterLog.ACCUMULATOR));
+    }
+
+    /** The first line of the job's last failure, or "" when it has none. */
+    private static String rootCause(ClusterRest rest, String jobId) throws IOException, InterruptedException {
+        return rest.get("/jobs/" + jobId + "/exceptions").path("root-exception").asText("").lines().findFirst().orElse("");
     }
 
     /** Builds the shaded job jar when it is missing or older than the classes {@code ./lipflow} built. */

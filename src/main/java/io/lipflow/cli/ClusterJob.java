@@ -8,8 +8,8 @@ import java.util.Arrays;
 
 /**
  * Entry point of the shaded job jar ({@code target/lipflow-job.jar}) for {@code flink run} and the REST
- * API's {@code /jars/{id}/run}. It takes the options of {@code ./lipflow run} ({@link JobSpec}) plus
- * {@code --name}, and builds the same job with {@link JobLauncher#assemble}. State backend, checkpoint
+ * API's {@code /jars/{id}/run}. It takes the options of {@code ./lipflow run} ({@link JobSpec}) and
+ * builds the same job with {@link JobLauncher#assemble}. State backend, checkpoint
  * directory, restart strategy, default parallelism and, where it sets one, the network buffer timeout come
  * from the cluster's config.yaml; the options {@code --parallelism} and {@code --checkpoint-seconds}
  * override them only when given. All paths must be visible to every TaskManager under the same name (a
@@ -21,7 +21,6 @@ public final class ClusterJob {
     public static void main(String[] argv) throws Exception {
         Args args = new Args(Arrays.asList(argv));
         JobSpec spec = JobSpec.parse(args);
-        String name = args.get("name", "lipflow");
         boolean parallelismGiven = args.has("parallelism");
         boolean intervalGiven = args.has("checkpoint-seconds");
         args.finish();
@@ -40,6 +39,6 @@ public final class ClusterJob {
             env.enableCheckpointing(spec.checkpointSeconds * 1000L);
         }
         JobLauncher.assemble(env, spec);
-        env.execute(name);
+        env.execute(spec.name);
     }
 }

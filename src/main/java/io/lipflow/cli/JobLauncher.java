@@ -12,6 +12,8 @@ import io.lipflow.output.KafkaFrameSink;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.connector.file.sink.FileSink;
+import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.BasePathBucketAssigner;
+import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.OnCheckpointRollingPolicy;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -40,23 +42,29 @@ final class JobLauncher {
     /** Adds the whole job to {@code env}. */
     static void assemble(StreamExecutionEnvironment env, JobSpec spec) {
         DataStream<AudioChunk> audio = spec.audio != null
-                ? AudioSources.wavFiles(env, spec.audio, spec.routing, spec.watch ? Duration.ofSeconds(1) : null, AudioSources.MAX_WAV_BYTES)
+                ? AudioSources.wavFiles(env, spec.audio, spec.routing, spec.watch ? Duration.ofSeconds(1) : null,
+                        spec.settings.maxBufferedBytes)
                 : AudioSources.kafka(env, spec.kafkaIn, spec.topic, spec.group, spec.bounded, spec.routing);
         LipFlowJob.Outputs outputs = LipFlowJob.build(audio, spec.settings);
         if (spec.out != null) {
             outputs.frames().sinkTo(new FrameFileSink(spec.out)).name("frame files").uid("frame-files");
         }
         if (spec.kafkaOut != null) {
-            outputs.frames().sinkTo(KafkaFrameSink.create(spec.kafkaOut, spec.framesTopic, "lipflow-" + spec.framesTopic))
+            outputs.frames().sinkTo(KafkaFrameSink.create(spec.kafkaOut, spec.framesTopic, spec.name + "-" + spec.framesTopic))
                     .name("kafka frames").uid("kafka-frames");
         }
         DataStream<String> deadLetters = outputs.deadLetters().map(new DeadLetterLog()).name("dead letters").uid("dead-letters");
         if (spec.out != null) {
+            // part files right in _dead-letters/, each complete at the checkpoint after its lines (the default
+            // would bucket by hour and hold lines back for a minute's roll)
             deadLetters.sinkTo(FileSink.forRowFormat(new org.apache.flink.core.fs.Path(spec.out.resolve(DEAD_LETTER_DIR).toUri()),
-                    new SimpleStringEncoder<String>()).build()).name("dead-letter files").uid("dead-letter-files");
+                            new SimpleStringEncoder<String>())
+                    .withBucketAssigner(new BasePathBucketAssigner<>())
+                    .withRollingPolicy(OnCheckpointRollingPolicy.build())
+                    .build()).name("dead-letter files").uid("dead-letter-files");
         } else {
             deadLetters.sinkTo(KafkaFrameSink.lines(spec.kafkaOut, spec.framesTopic + "-dead-letters",
-                    "lipflow-dl-" + spec.framesTopic)).name("dead-letter topic").uid("dead-letter-topic");
+                    spec.name + "-dl-" + spec.framesTopic)).name("dead-letter topic").uid("dead-letter-topic");
         }
     }
 

@@ -26,8 +26,11 @@ final class JobSpec {
             "[--format jpg|png] [--quality Q] [--parallelism N] [--device cpu|cuda[:N]]",
             "[--batch N] [--batch-delay-ms MS] [--sessions N] [--threads N] [--in-flight N] [--checkpoint-seconds S]",
             "[--max-utterance-seconds S] [--max-buffered-mb M]   (default 600 s, 256 MiB per speaker)",
-            "[--avatar-cache-mb M]   (prepared avatars kept per TaskManager; default half its heap)");
+            "[--utterance-timeout-seconds S]   (an utterance without a chunk for S s is ended; default 60)",
+            "[--avatar-cache-mb M]   (prepared avatars kept per TaskManager; default half its heap)",
+            "[--name N]   (the job's name, default lipflow; Kafka transaction ids start with it: one name per job)");
 
+    String name;
     Path audio;
     boolean watch;
     String kafkaIn;
@@ -44,6 +47,10 @@ final class JobSpec {
 
     static JobSpec parse(Args args) throws UserError {
         JobSpec s = new JobSpec();
+        s.name = args.get("name", "lipflow");
+        if (!AvatarStore.isSafeName(s.name)) {
+            throw new UserError("--name must be 1-64 letters, digits, '.', '_' or '-', got '" + s.name + "'");
+        }
         String audio = args.get("audio", null);
         s.kafkaIn = args.get("kafka", null);
         if ((audio == null) == (s.kafkaIn == null)) {
@@ -88,7 +95,7 @@ final class JobSpec {
         js.generator = model(args, "generator", ModelContract.Kind.GENERATOR);
         js.encoder = model(args, "encoder", ModelContract.Kind.AUDIO_ENCODER);
         if (args.has("out")) {
-            s.out = Path.of(args.require("out")).toAbsolutePath().normalize();
+            s.out = writableDirectory(Path.of(args.require("out")).toAbsolutePath().normalize());
         }
         s.kafkaOut = args.get("kafka-out", null);
         if (s.kafkaOut != null) {
@@ -111,8 +118,10 @@ final class JobSpec {
         s.parallelism = range(args, "parallelism", 2, 1, 256);
         s.checkpointSeconds = range(args, "checkpoint-seconds", 2, 1, 3600);
         js.maxUtteranceSeconds = range(args, "max-utterance-seconds", (int) js.maxUtteranceSeconds, 1, 86_400);
-        // at most 4095: an utterance's samples (4 bytes each) must fit one Java array and one WAV file
-        js.maxBufferedBytes = (long) range(args, "max-buffered-mb", (int) (js.maxBufferedBytes >> 20), 1, 4095) << 20;
+        js.utteranceTimeoutSeconds = range(args, "utterance-timeout-seconds", (int) js.utteranceTimeoutSeconds, 1, 86_400);
+        // at most 1 GiB: an utterance's samples (4 bytes each) are one value in keyed state, and RocksDB and
+        // Java arrays stop near 2 GiB
+        js.maxBufferedBytes = (long) range(args, "max-buffered-mb", (int) (js.maxBufferedBytes >> 20), 1, 1024) << 20;
         js.avatarCacheMegabytes = args.has("avatar-cache-mb") ? range(args, "avatar-cache-mb", 1, 1, 1 << 20) : 0; // 0: half the heap
         return s;
     }
@@ -141,6 +150,19 @@ final class JobSpec {
         } catch (AvatarException e) {
             throw new UserError("--avatar " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Creates {@code --out} if needed: an unusable one is named here instead of failing the job's sinks. */
+    private static Path writableDirectory(Path dir) throws UserError {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UserError("--out " + dir + ": cannot be made a directory (" + e + ")");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new UserError("--out " + dir + ": not writable");
+        }
+        return dir;
     }
 
     private static Path existing(Path p, String option) throws UserError {

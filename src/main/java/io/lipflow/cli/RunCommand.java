@@ -24,7 +24,7 @@ final class RunCommand implements Command {
         JobSpec spec = JobSpec.parse(args);
         args.finish();
         long start = System.nanoTime();
-        JobExecutionResult result = JobLauncher.runLocal(spec, "lipflow", System.out);
+        JobExecutionResult result = JobLauncher.runLocal(spec, spec.name, System.out);
         double seconds = (System.nanoTime() - start) / 1e9;
         long frames = JobLauncher.frames(result);
         System.out.printf("lipflow run: %d frames in %.1f s (%.1f frames/s), %d dead letters%s%n", frames, seconds,

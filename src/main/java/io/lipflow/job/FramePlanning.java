@@ -75,8 +75,7 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
         }
         int[] requested = {-1}; // frames of the utterance requested once this element has requested one
         try {
-            bindAvatar(e.avatar);
-            plan(e, out, requested);
+            plan(e, bindAvatar(e.avatar), out, requested);
         } catch (AvatarException bad) {
             ctx.output(DeadLetter.TAG, new DeadLetter(e.speaker, e.utterance, STAGE, bad.getMessage()));
             // the frames already requested must not hold the compositor's order for the speaker's next utterance
@@ -100,13 +99,13 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
     }
 
     /**
-     * Adds the window to the speaker's audio context and requests every frame that became complete;
+     * Adds the window to the speaker's audio context and requests every frame that became complete, on an
+     * avatar of {@code count} templates;
      * {@code requested[0]} counts the utterance's requested frames from the first this call requests.
      */
-    private void plan(FeatureEvent e, Collector<FrameEvent> out, int[] requested) throws Exception {
+    private void plan(FeatureEvent e, int count, Collector<FrameEvent> out, int[] requested) throws Exception {
         byte[] state = context.value();
         AudioContext audio = state == null ? new AudioContext() : AudioContext.restore(state);
-        int count = templates.value();
         AudioContext.FrameSink<Exception> emit = (frame, input) -> {
             int template = TemplateOrder.templateFor(frame, count);
             FrameEvent request = FrameEvent.frame(e.speaker, e.avatar, e.utterance, frame, template, input, crop(e.avatar, template));
@@ -124,15 +123,20 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
         }
     }
 
-    /** Binds the speaker to avatar {@code id}, dropping the crops of the avatar it had before. */
-    private void bindAvatar(String id) throws Exception {
-        if (id.equals(avatar.value()) && templates.value() != null) {
-            return;
+    /**
+     * Binds the speaker to avatar {@code id}, dropping the crops of the avatar it had before; returns its
+     * template count (read once: the state may expire between two reads).
+     */
+    private int bindAvatar(String id) throws Exception {
+        Integer count = templates.value();
+        if (id.equals(avatar.value()) && count != null) {
+            return count;
         }
         PreparedAvatar prepared = AvatarCache.get(settings, id);
         crops.clear();
         templates.update(prepared.templateCount());
         avatar.update(id);
+        return prepared.templateCount();
     }
 
     /** Template {@code j}'s crop, put into keyed state on its first use (or its first use after it expired). */

@@ -58,9 +58,15 @@ public final class JobSettings implements Serializable {
      */
     public long maxBufferedBytes = 256L << 20;
     /**
+     * An open utterance that gets no chunk for this long is ended with the audio it has (and
+     * dead-lettered): its producer is gone, and its state would otherwise stay forever.
+     */
+    public double utteranceTimeoutSeconds = 60;
+    /**
      * Most prepared avatars each TaskManager keeps ({@link AvatarCache}), in MiB; 0: half its heap. A
      * 1280x720 template holds ~0.8 MB for JPEG output, so a 250-frame avatar ~200 MB (~750 MB for PNG).
-     * The cache is the process's: in a session cluster, the job preparing an avatar applies its own budget.
+     * The cache is per job in each TaskManager (a session cluster's jobs load LipFlow's classes apart), so
+     * the budgets of jobs sharing a TaskManager add up.
      */
     public int avatarCacheMegabytes = 0;
 

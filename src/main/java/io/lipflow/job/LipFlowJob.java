@@ -32,7 +32,7 @@ public final class LipFlowJob {
     public static Outputs build(DataStream<AudioChunk> audio, JobSettings settings) {
         SingleOutputStreamOperator<FeatureEvent> windows = audio
                 .keyBy(c -> c.speaker, Types.STRING)
-                .process(new MelWindowing(settings.maxUtteranceSeconds, settings.maxBufferedBytes))
+                .process(new MelWindowing(settings))
                 .name("mel windows").uid("mel-windows");
 
         SingleOutputStreamOperator<FeatureEvent> encoded = AsyncDataStream.orderedWait(windows,

@@ -17,6 +17,7 @@ import org.apache.flink.util.Collector;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Keyed by speaker: turns each speaker's audio chunks into encoder windows with {@link MelWindowStream}
@@ -24,7 +25,9 @@ import java.util.List;
  * state lives in keyed state between chunks and is cleared when the utterance ends. Chunks out of
  * sequence, with a changed sample rate, without an avatar, or over the length or buffer cap are
  * dead-lettered (the utterance's later chunks are then dropped), and so is input the source could not
- * decode. Metric {@code melLatencyMicros}: time to turn one chunk into windows. Each event carries the
+ * decode. An utterance that gets no chunk for {@link JobSettings#utteranceTimeoutSeconds} (its producer
+ * gone before the last chunk) is ended with the audio it has, and dead-lettered to say so, so its
+ * state does not stay forever. Metric {@code melLatencyMicros}: time to turn one chunk into windows. Each event carries the
  * arrival time of the chunk that completed it, for the compositor's audio-to-frame latency.
  */
 public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, FeatureEvent> {
@@ -33,6 +36,7 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
 
     private final double maxUtteranceSeconds;
     private final long maxBufferedBytes;
+    private final long timeoutMillis;
 
     private transient ValueState<Utterance> utterance;
     private transient ValueState<byte[]> stream;
@@ -50,20 +54,16 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
         public int sampleRate;
         public long nextSeq;
         public long samples;
+        /** Processing time of the last chunk, and of the latest idle check registered for it. */
+        public long lastChunkMillis;
+        public long checkMillis;
     }
 
-    /** With the default cap on buffered audio. */
-    public MelWindowing(double maxUtteranceSeconds) {
-        this(maxUtteranceSeconds, new JobSettings().maxBufferedBytes);
-    }
-
-    /**
-     * @param maxUtteranceSeconds longer utterances are refused
-     * @param maxBufferedBytes the most audio (as float samples) one speaker's open utterance may hold in state
-     */
-    public MelWindowing(double maxUtteranceSeconds, long maxBufferedBytes) {
-        this.maxUtteranceSeconds = maxUtteranceSeconds;
-        this.maxBufferedBytes = maxBufferedBytes;
+    /** With the settings' length, buffer and idle limits. */
+    public MelWindowing(JobSettings settings) {
+        this.maxUtteranceSeconds = settings.maxUtteranceSeconds;
+        this.maxBufferedBytes = settings.maxBufferedBytes;
+        this.timeoutMillis = Math.round(settings.utteranceTimeoutSeconds * 1000);
     }
 
     @Override
@@ -135,10 +135,30 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
         if (chunk.last) {
             finish(u, s, out);
         } else {
+            u.lastChunkMillis = ctx.timerService().currentProcessingTime();
+            // whole seconds: one timer a second at most, however many chunks; each checks idleness when it fires
+            long check = (u.lastChunkMillis + timeoutMillis) / 1000 * 1000 + 1000;
+            if (check != u.checkMillis) {
+                ctx.timerService().registerProcessingTimeTimer(check);
+                u.checkMillis = check;
+            }
             utterance.update(u);
             stream.update(s.snapshot());
         }
         melLatency.update(JobMetrics.micros(start));
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<FeatureEvent> out) throws Exception {
+        Utterance u = utterance.value();
+        if (u == null || ctx.timerService().currentProcessingTime() - u.lastChunkMillis < timeoutMillis) {
+            return; // ended, or audio came since this check was set
+        }
+        arrival = System.currentTimeMillis();
+        ctx.output(DeadLetter.TAG, new DeadLetter(u.speaker, u.id, STAGE, String.format(Locale.ROOT,
+                "speaker '%s' utterance '%s': no audio for %d s after chunk %d; ended with the %.2f s received",
+                u.speaker, u.id, timeoutMillis / 1000, u.nextSeq - 1, u.samples / (double) u.sampleRate)));
+        finish(u, MelWindowStream.restore(stream.value()), out);
     }
 
     private FeatureEvent windowEvent(Utterance u, MelWindow w) {
@@ -151,6 +171,11 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
         String where = "speaker '" + chunk.speaker + "' utterance '" + chunk.utterance + "'";
         if (!AvatarStore.isSafeName(chunk.speaker) || !AvatarStore.isSafeName(chunk.utterance)) {
             return where + ": ids must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit";
+        }
+        String lower = chunk.utterance.toLowerCase(Locale.ROOT);
+        if (lower.endsWith(".wav") || lower.endsWith(".mp4")) {
+            // utterance u's files are u/, u.wav and u.mp4: an utterance named u.wav would collide with them
+            return where + ": utterance ids must not end in .wav or .mp4";
         }
         if (chunk.avatar == null || chunk.avatar.isEmpty()) {
             return where + ": no avatar (give one in the record, the manifest or --avatar)";

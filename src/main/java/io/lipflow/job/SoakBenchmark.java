@@ -72,11 +72,9 @@ public final class SoakBenchmark {
         settings.generator = models.resolve(ModelGenerator.MIRROR_FILE).toString();
         settings.encoder = models.resolve(ModelGenerator.ENCODER_FILE).toString();
         settings.avatarDirs.put("soak", avatar.toString());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
-                JobEnvironment.configuration(work.resolve("checkpoints"), Duration.ofSeconds(5)));
-        env.setParallelism(parallelism);
+        StreamExecutionEnvironment env = JobEnvironment.local(parallelism, work.resolve("checkpoints"), Duration.ofSeconds(5));
         LipFlowJob.Outputs outputs = LipFlowJob.build(AudioSources.wavFiles(env, work.resolve("audio"),
-                new SpeakerRouting(Map.of(), "soak"), null, AudioSources.MAX_WAV_BYTES), settings);
+                new SpeakerRouting(Map.of(), "soak"), null, settings.maxBufferedBytes), settings);
         outputs.frames().sinkTo(new CheckingSink()).name("checking sink");
         outputs.deadLetters().map(new DeadLetterLog()).sinkTo(new DiscardingSink<>());
 

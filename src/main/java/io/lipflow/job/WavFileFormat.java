@@ -35,7 +35,7 @@ public final class WavFileFormat implements BulkFormat<AudioChunk, FileSourceSpl
     /**
      * @param inputRoot the directory (or file) the source reads, to tell speaker sub-directories apart
      * @param chunkSeconds audio per emitted chunk
-     * @param maxBytes larger files are refused (an utterance-length cap)
+     * @param maxBytes larger files are refused before they are read (they could not be buffered anyway)
      */
     public WavFileFormat(String inputRoot, SpeakerRouting routing, double chunkSeconds, long maxBytes) {
         this.inputRoot = inputRoot;
@@ -76,23 +76,14 @@ public final class WavFileFormat implements BulkFormat<AudioChunk, FileSourceSpl
             return List.of(AudioChunk.failed(speaker, avatar, utterance,
                     name + ": " + split.fileSize() + " bytes exceeds the limit of " + maxBytes + " bytes per utterance"));
         }
-        byte[] bytes = new byte[(int) split.fileSize()];
-        try (FSDataInputStream in = split.path().getFileSystem().open(split.path())) {
-            int n = 0;
-            while (n < bytes.length) {
-                int r = in.read(bytes, n, bytes.length - n);
-                if (r < 0) {
-                    break;
-                }
-                n += r;
-            }
-            bytes = n == bytes.length ? bytes : Arrays.copyOf(bytes, n);
-        }
         PcmAudio audio;
         try {
-            audio = WavDecoder.decode(bytes, name);
+            audio = WavDecoder.decode(readAll(split), name);
         } catch (AudioFormatException e) {
             return List.of(AudioChunk.failed(speaker, avatar, utterance, e.getMessage()));
+        } catch (IOException e) {
+            // unreadable (permissions, deleted since it was listed): this file's problem, not the job's
+            return List.of(AudioChunk.failed(speaker, avatar, utterance, name + ": cannot be read: " + e));
         }
         int size = Math.max(1, (int) Math.round(audio.sampleRate() * chunkSeconds));
         float[] samples = audio.samples();
@@ -103,6 +94,21 @@ public final class WavFileFormat implements BulkFormat<AudioChunk, FileSourceSpl
                     Arrays.copyOfRange(samples, from, to), to == samples.length));
         }
         return chunks;
+    }
+
+    private static byte[] readAll(FileSourceSplit split) throws IOException {
+        byte[] bytes = new byte[(int) split.fileSize()];
+        try (FSDataInputStream in = split.path().getFileSystem().open(split.path())) {
+            int n = 0;
+            while (n < bytes.length) {
+                int r = in.read(bytes, n, bytes.length - n);
+                if (r < 0) {
+                    break;
+                }
+                n += r;
+            }
+            return n == bytes.length ? bytes : Arrays.copyOf(bytes, n);
+        }
     }
 
     /** Hands out a file's chunks in one batch, starting after those already emitted. */

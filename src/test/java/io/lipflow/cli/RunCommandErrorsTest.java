@@ -36,9 +36,10 @@ class RunCommandErrorsTest {
 
     /** Runs {@code run} with working inputs, the given options replacing or adding to them. */
     private static CliRunner run(String... options) {
-        List<String> argv = new ArrayList<>(List.of("run", "--audio", tmp.resolve("in").toString(), "--out", tmp.resolve("out").toString()));
+        List<String> argv = new ArrayList<>(List.of("run", "--audio", tmp.resolve("in").toString()));
         List<String> given = List.of(options);
-        for (String[] pair : new String[][] {{"--avatar", avatar.toString()}, {"--generator", JobFixtures.mirror().toString()},
+        for (String[] pair : new String[][] {{"--out", tmp.resolve("out").toString()},
+                {"--avatar", avatar.toString()}, {"--generator", JobFixtures.mirror().toString()},
                 {"--encoder", JobFixtures.encoder().toString()}}) {
             if (!given.contains(pair[0])) {
                 argv.addAll(List.of(pair));
@@ -116,11 +117,23 @@ class RunCommandErrorsTest {
     }
 
     @Test
+    void outputThatCannotBeADirectory() throws Exception {
+        Path file = Files.writeString(tmp.resolve("taken"), "a file");
+        assertUserError(run("--out", file.resolve("out").toString()), "--out " + file.resolve("out"), "cannot be made a directory");
+    }
+
+    @Test
+    void jobNameThatCannotPrefixTransactionIds() {
+        assertUserError(run("--name", "my job"), "--name must be 1-64 letters, digits, '.', '_' or '-', got 'my job'");
+    }
+
+    @Test
     void limitsOutOfRange() {
         assertUserError(run("--max-utterance-seconds", "0"), "--max-utterance-seconds must be 1..86400, got 0");
         assertUserError(run("--max-buffered-mb", "lots"), "--max-buffered-mb expects an integer, got 'lots'");
-        assertUserError(run("--max-buffered-mb", "4096"), "--max-buffered-mb must be 1..4095, got 4096");
+        assertUserError(run("--max-buffered-mb", "1025"), "--max-buffered-mb must be 1..1024, got 1025");
         assertUserError(run("--in-flight", "0"), "--in-flight must be 1..4096, got 0");
+        assertUserError(run("--utterance-timeout-seconds", "0"), "--utterance-timeout-seconds must be 1..86400, got 0");
         assertUserError(run("--avatar-cache-mb", "0"), "--avatar-cache-mb must be 1..1048576, got 0");
     }
 }

@@ -77,6 +77,9 @@ class DeadLetterJobTest {
         in.add(new AudioChunk("eve", "demo", "../../etc", 0, RATE, new float[CHUNK], true));
         in.add(new AudioChunk("fay", "demo", "", 0, RATE, new float[CHUNK], true));
         in.add(new AudioChunk("gus", "../demo", "u1", 0, RATE, new float[CHUNK], true));
+        // an utterance named like another utterance's output files (u1.wav beside u1/)
+        in.add(new AudioChunk("ann", "demo", "u1.WAV", 0, RATE, new float[CHUNK], true));
+        in.add(new AudioChunk("bob", "demo", "u1.mp4", 0, RATE, new float[CHUNK], true));
         // unknown speaker (no avatar), unknown avatar, broken avatars
         in.add(new AudioChunk("ghost", null, "u1", 0, RATE, new float[CHUNK], true));
         in.add(new AudioChunk("hal", "nobody", "u1", 0, RATE, new float[CHUNK], true));
@@ -100,6 +103,8 @@ class DeadLetterJobTest {
                 "a/b/u1 mel-windows speaker 'a/b' utterance 'u1': ids must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
                 "eve/../../etc mel-windows speaker 'eve' utterance '../../etc': ids must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
                 "fay/ mel-windows speaker 'fay' utterance '': ids must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+                "ann/u1.WAV mel-windows speaker 'ann' utterance 'u1.WAV': utterance ids must not end in .wav or .mp4",
+                "bob/u1.mp4 mel-windows speaker 'bob' utterance 'u1.mp4': utterance ids must not end in .wav or .mp4",
                 "gus/u1 audio-context avatar id '../demo' is not allowed: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
                 "ghost/u1 mel-windows speaker 'ghost' utterance 'u1': no avatar (give one in the record, the manifest or --avatar)",
                 "hal/u1 audio-context unknown avatar 'nobody' (no avatar store or --avatar for it)",

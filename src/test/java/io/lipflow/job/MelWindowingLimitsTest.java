@@ -17,7 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MelWindowingLimitsTest {
     private static KeyedOneInputStreamOperatorTestHarness<String, AudioChunk, FeatureEvent> harness(
             double maxSeconds, long maxBytes) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MelWindowing(maxSeconds, maxBytes)),
+        JobSettings settings = new JobSettings();
+        settings.maxUtteranceSeconds = maxSeconds;
+        settings.maxBufferedBytes = maxBytes;
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MelWindowing(settings)),
                 c -> c.speaker, Types.STRING);
         h.open();
         return h;
@@ -80,6 +83,36 @@ class MelWindowingLimitsTest {
         assertTrue(h.extractOutputValues().isEmpty());
         assertEquals("../up", h.getSideOutput(DeadLetter.TAG).peek().getValue().utterance);
         assertEquals(0, h.numKeyedStateEntries());
+        h.close();
+    }
+
+    @Test
+    void anUtteranceWhoseChunksStopIsEndedWithItsAudioAfterTheTimeoutAndTheNextOneWorks() throws Exception {
+        var h = harness(600, 1 << 20); // the default timeout: 60 s
+        float[] x = JobFixtures.speech(0.5, 4);
+        h.setProcessingTime(1_000);
+        h.processElement(new StreamRecord<>(chunk("cut", 0, 16000, java.util.Arrays.copyOf(x, 4000), false)));
+        h.setProcessingTime(30_000); // a pause within the timeout: the utterance stays open
+        h.processElement(new StreamRecord<>(chunk("cut", 1, 16000, java.util.Arrays.copyOfRange(x, 4000, 8000), false)));
+        h.setProcessingTime(89_000); // 59 s after its last chunk (the check set at the first chunk fired: no-op)
+        assertTrue(reasons(h).isEmpty());
+        assertTrue(h.extractOutputValues().stream().noneMatch(e -> e.end), "still open");
+        h.setProcessingTime(91_000); // past 60 s: the producer is taken as gone
+        assertEquals(List.of("speaker 'ann' utterance 'cut': no audio for 60 s after chunk 1; ended with the 0.50 s received"),
+                reasons(h));
+        List<FeatureEvent> out = h.extractOutputValues();
+        FeatureEvent end = out.get(out.size() - 1);
+        assertTrue(end.end && !end.abandoned(), "ended with a video of what came");
+        assertArrayEquals(java.util.Arrays.copyOf(x, 8000), end.audio);
+        assertEquals(0, h.numKeyedStateEntries(), "nothing kept once ended");
+
+        // a late chunk of it is out of sequence now; the speaker's next utterance works
+        h.processElement(new StreamRecord<>(chunk("cut", 2, 16000, new float[160], true)));
+        h.processElement(new StreamRecord<>(chunk("next", 0, 16000, x, true)));
+        assertEquals("speaker 'ann' utterance 'cut': chunk 2 out of sequence, expected 0", reasons(h).get(1));
+        FeatureEvent last = h.extractOutputValues().get(h.extractOutputValues().size() - 1);
+        assertTrue(last.end && !last.abandoned());
+        assertEquals("next", last.utterance);
         h.close();
     }
 }

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MelWindowingTest {
 
     static KeyedOneInputStreamOperatorTestHarness<String, AudioChunk, FeatureEvent> harness() throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MelWindowing(600)),
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MelWindowing(new JobSettings())),
                 c -> c.speaker, Types.STRING);
         h.open();
         return h;
@@ -111,7 +111,7 @@ class MelWindowingTest {
     }
 
     private static KeyedOneInputStreamOperatorTestHarness<String, AudioChunk, FeatureEvent> harness0() throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MelWindowing(600)),
+        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MelWindowing(new JobSettings())),
                 c -> c.speaker, Types.STRING);
     }
 

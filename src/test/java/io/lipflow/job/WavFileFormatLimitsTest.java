@@ -54,4 +54,20 @@ class WavFileFormatLimitsTest {
         assertEquals(List.of("cut.wav: data chunk declares 200 bytes but only 56 remain (truncated file?)"),
                 chunks.stream().map(c -> c.error).toList());
     }
+
+    @Test
+    void fileThatCannotBeReadIsOneFailedChunk() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("bob"));
+        Path wav = Files.write(dir.resolve("gone.wav"), WavEncoder.pcm16(new float[1600], 16000));
+        WavFileFormat format = new WavFileFormat(tmp.toString(), new SpeakerRouting(Map.of(), "demo"), 0.25, 1 << 20);
+        org.apache.flink.core.fs.Path path = new org.apache.flink.core.fs.Path(wav.toUri());
+        FileSourceSplit split = new FileSourceSplit("0", path, 0, Files.size(wav), 0, Files.size(wav));
+        Files.delete(wav); // listed, then deleted before the reader got to it
+        List<AudioChunk> chunks = format.read(split);
+        assertEquals(1, chunks.size());
+        assertEquals("bob", chunks.get(0).speaker);
+        assertTrue(chunks.get(0).last);
+        assertTrue(chunks.get(0).error.startsWith("gone.wav: cannot be read: java.io.FileNotFoundException"),
+                chunks.get(0).error);
+    }
 }
