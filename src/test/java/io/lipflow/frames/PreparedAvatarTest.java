@@ -64,6 +64,17 @@ class PreparedAvatarTest {
     }
 
     @Test
+    void aTemplateTheAvatarLacksIsAnAvatarError() throws Exception {
+        PreparedTemplate a = PreparedTemplate.prepare(TestImages.filled(64, 48, 1, 1, 1), new CropBox(0, 0, 40), "png", 95);
+        PreparedAvatar avatar = new PreparedAvatar("abc", java.util.List.of(a, a));
+        assertSame(a, avatar.template(1));
+        for (int j : new int[] {2, -1}) {
+            AvatarException e = assertThrows(AvatarException.class, () -> avatar.template(j));
+            assertEquals("avatar 'abc' has no template " + j + ": it has 2", e.getMessage());
+        }
+    }
+
+    @Test
     void framesWalkTheTemplatesPingPong() {
         PreparedTemplate a = PreparedTemplate.prepare(TestImages.filled(64, 48, 1, 1, 1), new CropBox(0, 0, 40), "png", 95);
         PreparedTemplate b = PreparedTemplate.prepare(TestImages.filled(64, 48, 2, 2, 2), new CropBox(0, 0, 40), "png", 95);
