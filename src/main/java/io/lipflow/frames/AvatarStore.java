@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.IntConsumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -241,7 +242,7 @@ public final class AvatarStore {
     }
 
     static String frameName(int j, String format) {
-        return String.format("%05d.%s", j, format);
+        return String.format(Locale.ROOT, "%05d.%s", j, format); // ASCII digits: the same names on every JVM
     }
 
     private static void deleteTree(Path dir) throws IOException {
