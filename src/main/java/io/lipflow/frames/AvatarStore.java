@@ -54,15 +54,6 @@ public final class AvatarStore {
         return root.resolve(checkId(id));
     }
 
-    /** Opens stored avatar {@code id}. */
-    public Avatar open(String id) throws AvatarException {
-        Path dir = dir(id);
-        if (!Files.isRegularFile(dir.resolve(METADATA))) {
-            throw new AvatarException("avatar '" + id + "' is not in the store " + root);
-        }
-        return read(dir);
-    }
-
     /**
      * Whether {@code name} is safe as one file or directory name (avatar, speaker and utterance ids):
      * 1..64 letters, digits, '.', '_', '-', starting with a letter or digit, and no "..".
