@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.IntConsumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -51,15 +52,6 @@ public final class AvatarStore {
     /** Directory of avatar {@code id} (which need not exist). */
     public Path dir(String id) throws AvatarException {
         return root.resolve(checkId(id));
-    }
-
-    /** Opens stored avatar {@code id}. */
-    public Avatar open(String id) throws AvatarException {
-        Path dir = dir(id);
-        if (!Files.isRegularFile(dir.resolve(METADATA))) {
-            throw new AvatarException("avatar '" + id + "' is not in the store " + root);
-        }
-        return read(dir);
     }
 
     /**
@@ -241,7 +233,7 @@ public final class AvatarStore {
     }
 
     static String frameName(int j, String format) {
-        return String.format("%05d.%s", j, format);
+        return String.format(Locale.ROOT, "%05d.%s", j, format); // ASCII digits: the same names on every JVM
     }
 
     private static void deleteTree(Path dir) throws IOException {

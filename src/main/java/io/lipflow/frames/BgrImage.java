@@ -41,11 +41,6 @@ public final class BgrImage implements Serializable {
         return bgr;
     }
 
-    /** Channel {@code c} (0 = B, 1 = G, 2 = R) of pixel (x, y), 0..255. */
-    public int channel(int x, int y, int c) {
-        return bgr[(y * width + x) * 3 + c] & 0xff;
-    }
-
     /** The pixels of {@code region} as a new interleaved BGR array (row-major, region-sized). */
     public byte[] copyRegion(CropBox.Region region) {
         byte[] out = new byte[region.width() * region.height() * 3];

@@ -58,15 +58,15 @@ public final class DemoAvatar {
      * Draws frame {@code j} in look {@code style} (0 or 1: other hair, shirt and wall colours), so a demo
      * can have two avatars that are told apart at a glance.
      */
-    @SuppressWarnings("try") // the PointerScope frees every Mat, Size and buffer made inside it
+    @SuppressWarnings("try") // the PointerScope frees every Mat, Scalar, Size and buffer made inside it
     public static BgrImage frame(int j, int style) {
-        Scalar wall = style == 0 ? bgr(205, 215, 225) : bgr(190, 225, 200);
-        Scalar shirt = style == 0 ? bgr(120, 60, 30) : bgr(40, 110, 150);
-        Scalar hair = style == 0 ? bgr(30, 40, 60) : bgr(40, 90, 150);
         double[] c = headCentre(j);
         int cx = (int) Math.round(c[0]);
         int cy = (int) Math.round(c[1]);
         try (PointerScope scope = new PointerScope()) {
+            Scalar wall = style == 0 ? bgr(205, 215, 225) : bgr(190, 225, 200);
+            Scalar shirt = style == 0 ? bgr(120, 60, 30) : bgr(40, 110, 150);
+            Scalar hair = style == 0 ? bgr(30, 40, 60) : bgr(40, 90, 150);
             Mat img = new Mat(HEIGHT, WIDTH, CV_8UC3, wall);
             // Asymmetric, saturated background: a wrong channel order or a mirror changes these visibly.
             rectangle(img, new Point(40, 40), new Point(360, 260), bgr(0, 0, 255), FILLED, LINE_AA, 0);

@@ -53,16 +53,8 @@ public final class FaceCrop {
     /** The generator input for one 328x328 crop: a new float[{@link #INPUT_SIZE}]. */
     public static float[] input(byte[] crop) {
         float[] tensor = new float[INPUT_SIZE];
-        writeInput(crop, tensor, 0);
+        writeInput(crop, FloatBuffer.wrap(tensor));
         return tensor;
-    }
-
-    /**
-     * Writes the generator input for one 328x328 crop into {@code dst[offset .. offset + INPUT_SIZE)}, so a
-     * batch can be filled in place (see {@link #writeInput(byte[], FloatBuffer)}).
-     */
-    public static void writeInput(byte[] crop, float[] dst, int offset) {
-        writeInput(crop, FloatBuffer.wrap(dst).position(offset));
     }
 
     /**

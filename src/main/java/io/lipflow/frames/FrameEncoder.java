@@ -19,12 +19,7 @@ public final class FrameEncoder {
 
     private FrameEncoder() {}
 
-    /** JPEG bytes at {@code quality} (1..100). */
-    public static byte[] jpeg(BgrImage image, int quality) {
-        return jpeg(image, quality, 0);
-    }
-
-    /** JPEG bytes at {@code quality} with a restart marker every {@code restartMcus} MCUs (0: none). */
+    /** JPEG bytes at {@code quality} (1..100) with a restart marker every {@code restartMcus} MCUs (0: none). */
     static byte[] jpeg(BgrImage image, int quality, int restartMcus) {
         if (quality < 1 || quality > 100) {
             throw new IllegalArgumentException("JPEG quality must be 1..100, got " + quality);
@@ -34,7 +29,7 @@ public final class FrameEncoder {
 
     /** JPEG bytes at the default quality, {@value #DEFAULT_JPEG_QUALITY}. */
     public static byte[] jpeg(BgrImage image) {
-        return jpeg(image, DEFAULT_JPEG_QUALITY);
+        return jpeg(image, DEFAULT_JPEG_QUALITY, 0);
     }
 
     /** PNG bytes (lossless). */

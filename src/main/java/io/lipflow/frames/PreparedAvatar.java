@@ -9,6 +9,7 @@ import java.util.function.IntConsumer;
  * output frame uses (§5.6).
  */
 public final class PreparedAvatar {
+    private final String id;
     private final List<PreparedTemplate> templates;
     private final long bytes;
 
@@ -16,6 +17,7 @@ public final class PreparedAvatar {
         if (templates.isEmpty()) {
             throw new IllegalArgumentException("avatar '" + id + "' has no templates");
         }
+        this.id = id;
         this.templates = List.copyOf(templates);
         this.bytes = templates.stream().mapToLong(PreparedTemplate::bytes).sum();
     }
@@ -43,7 +45,16 @@ public final class PreparedAvatar {
         return bytes;
     }
 
-    public PreparedTemplate template(int j) {
+    /**
+     * Template {@code j}.
+     *
+     * @throws AvatarException when the avatar has no template {@code j}: a count kept in a job's state from
+     *     before the avatar was imported again with fewer templates is that avatar's error, not the job's
+     */
+    public PreparedTemplate template(int j) throws AvatarException {
+        if (j < 0 || j >= templates.size()) {
+            throw new AvatarException("avatar '" + id + "' has no template " + j + ": it has " + templates.size());
+        }
         return templates.get(j);
     }
 

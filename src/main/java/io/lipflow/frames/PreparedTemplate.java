@@ -50,11 +50,6 @@ public final class PreparedTemplate {
         return crop.length + (jpeg != null ? jpeg.bytes() : frame.bgr().length);
     }
 
-    /** Writes this template's generator input into {@code dst[offset .. offset + FaceCrop.INPUT_SIZE)}. */
-    public void writeInput(float[] dst, int offset) {
-        FaceCrop.writeInput(crop, dst, offset);
-    }
-
     /** What the output frame for generator output {@code output[offset ..]} writes over this template. */
     public Compositor.Patch patch(float[] output, int offset) {
         return Compositor.patch(region, crop, output, offset);

@@ -25,8 +25,9 @@ import org.apache.flink.util.Collector;
  * speaker's frames strictly in order, holding frames that finished early in keyed state until their
  * predecessors arrive. After the last frame it emits the utterance's end marker and clears the state;
  * an abandoned utterance gets no end marker, so no video is finished from the frames it got. An utterance
- * whose avatar cannot be had here (dropped from the cache and unreadable since) is dead-lettered once; its
- * frames from then on are dropped and it gets no end marker either.
+ * whose avatar cannot be had here (dropped from the cache and unreadable since, or imported again without
+ * the frame's template) is dead-lettered once; its frames from then on are dropped and it gets no end
+ * marker either.
  * Metrics: {@code frames}, {@code framesPerSecond}, {@code compositeLatencyMicros},
  * {@code encodeLatencyMicros}, {@code audioToFrameLatencyMillis} (chunk arrival at the mel stage to the
  * frame's emission) and {@code backlogFrames} (frames of this subtask's speakers waiting for a predecessor).

@@ -32,7 +32,8 @@ import java.util.List;
  * (the frames at 25 fps with the audio), exactly once under checkpoints: the writer writes hidden
  * {@code .pending} files under deterministic names, and only a completed checkpoint's committer renames
  * them into place and muxes the MP4. A replay after a failure rewrites the same pending files, and a
- * repeated commit finds its work done, so no frame is lost or duplicated.
+ * repeated commit finds its work done (its files moved, its MP4 newer than its WAV), so no frame is lost
+ * or duplicated.
  */
 public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<FrameFileSink.Committable> {
     private static final long serialVersionUID = 1L;
@@ -142,23 +143,32 @@ public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<
                 } else if (Files.exists(Path.of(c.pending()))) {
                     Files.move(Path.of(c.pending()), Path.of(c.target()), StandardCopyOption.REPLACE_EXISTING,
                             StandardCopyOption.ATOMIC_MOVE);
-                } else if (!Files.exists(Path.of(c.target()))) {
+                } else if (Files.exists(Path.of(c.target()))) {
+                    r.signalAlreadyCommitted();
+                } else {
+                    // Flink only counts a committable failed with a known reason: the log is what names it
+                    LOG.warn("pending file {} vanished before its commit: {} is missing", c.pending(), c.target());
                     r.signalFailedWithKnownReason(new IOException("pending file vanished: " + c.pending()));
                 }
             }
         }
 
         /**
-         * Muxes an utterance's MP4 from its committed frames and WAV. One that cannot be made (a frame file
-         * removed by hand, say) is logged and counted as a failed committable: retried on every restore, it
-         * would stop the whole job, every speaker's frames with it.
+         * Muxes an utterance's MP4 from its committed frames and WAV, unless a repeated commit finds it muxed
+         * already. One that cannot be made (a frame file removed by hand, say) is logged and counted as a failed
+         * committable: retried on every restore, it would stop the whole job, every speaker's frames with it.
          */
         private static void mux(CommitRequest<Committable> r) {
             Committable c = r.getCommittable();
             Path mp4 = Path.of(c.target());
+            Path wav = Path.of(c.pending() + ".wav");
             Path tmp = pendingPath(mp4);
             try {
-                Mp4Writer.writeUtterance(Path.of(c.pending()), c.frameCount(), c.format(), Path.of(c.pending() + ".wav"), tmp);
+                if (muxedFrom(mp4, wav)) {
+                    r.signalAlreadyCommitted();
+                    return;
+                }
+                Mp4Writer.writeUtterance(Path.of(c.pending()), c.frameCount(), c.format(), wav, tmp);
                 Files.move(tmp, mp4, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException | RuntimeException e) {
                 LOG.warn("no MP4 {} (its frames and WAV are in place): {}", mp4, e.toString());
@@ -169,6 +179,17 @@ public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<
                 }
                 r.signalFailedWithKnownReason(e);
             }
+        }
+
+        /**
+         * Whether {@code mp4} was muxed from the utterance whose WAV is {@code wav}. An MP4 in place is whole:
+         * it is muxed under a pending name and renamed when done. It is this utterance's when it is newer than
+         * the WAV, which is written after the utterance's last frame; an older one is from an earlier run into
+         * the same directory, or from before a replay wrote the utterance again, and is muxed again.
+         */
+        private static boolean muxedFrom(Path mp4, Path wav) throws IOException {
+            return Files.exists(mp4)
+                    && Files.getLastModifiedTime(mp4).compareTo(Files.getLastModifiedTime(wav)) > 0;
         }
 
         @Override

@@ -59,23 +59,41 @@ public final class Mp4Writer implements AutoCloseable {
                 : new PcmAudio(Resampler.resample(audio.samples(), audio.sampleRate(), AAC_FALLBACK_RATE),
                         AAC_FALLBACK_RATE, audio.channels(), audio.encoding());
         recorder = new FFmpegFrameRecorder(mp4.toFile(), width, height, audio == null ? 0 : 1);
-        recorder.setFormat("mp4");
-        recorder.setVideoCodec(avcodec.AV_CODEC_ID_H264);
-        recorder.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
-        recorder.setFrameRate(FPS);
-        recorder.setVideoBitrate(VIDEO_BITRATE);
-        recorder.setVideoOption("colorspace", "smpte170m"); // swscale's and JPEG's matrix: BT.601
-        recorder.setVideoOption("color_range", fullRange ? "pc" : "tv");
-        if (audio != null) {
-            recorder.setAudioCodec(avcodec.AV_CODEC_ID_AAC);
-            recorder.setSampleRate(this.audio.sampleRate());
-            recorder.setAudioBitrate(128_000);
+        try {
+            recorder.setFormat("mp4");
+            recorder.setVideoCodec(avcodec.AV_CODEC_ID_H264);
+            recorder.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
+            recorder.setFrameRate(FPS);
+            recorder.setVideoBitrate(VIDEO_BITRATE);
+            recorder.setVideoOption("colorspace", "smpte170m"); // swscale's and JPEG's matrix: BT.601
+            recorder.setVideoOption("color_range", fullRange ? "pc" : "tv");
+            if (audio != null) {
+                recorder.setAudioCodec(avcodec.AV_CODEC_ID_AAC);
+                recorder.setSampleRate(this.audio.sampleRate());
+                recorder.setAudioBitrate(128_000);
+            }
+            recorder.start();
+        } catch (Throwable e) { // no writer to close: free what start() got of the file, codecs and buffers
+            try {
+                recorder.release();
+            } catch (IOException | RuntimeException releasing) {
+                e.addSuppressed(releasing);
+            }
+            throw e;
         }
-        recorder.start();
     }
 
-    /** Appends one frame, and the audio that plays during it. */
+    /**
+     * Appends one frame, and the audio that plays during it.
+     *
+     * @throws IllegalArgumentException when the image is not the video's size
+     */
     public void write(BgrImage image) throws IOException {
+        if (image.width() != recorder.getImageWidth() || image.height() != recorder.getImageHeight()) {
+            // FFmpeg would scale it without a word, and the staging frame has room for one size only
+            throw new IllegalArgumentException("frame " + frames + " is " + image.width() + "x" + image.height()
+                    + ", the video " + recorder.getImageWidth() + "x" + recorder.getImageHeight());
+        }
         if (staging == null) {
             staging = new Frame(image.width(), image.height(), Frame.DEPTH_UBYTE, 3);
         }
@@ -127,8 +145,13 @@ public final class Mp4Writer implements AutoCloseable {
         BgrImage frame(int i) throws IOException;
     }
 
-    /** Writes frames 0..count-1 (all the size of the first) with optional audio. */
+    /**
+     * Writes frames 0..count-1 (all the size of the first) with optional audio.
+     *
+     * @throws IllegalArgumentException when {@code count} is not positive, or a frame is not the first's size
+     */
     public static void write(Path mp4, int count, Frames frames, PcmAudio audio) throws IOException {
+        checkCount(count);
         BgrImage first = frames.frame(0);
         try (Mp4Writer writer = new Mp4Writer(mp4, first.width(), first.height(), audio)) {
             writer.write(first);
@@ -147,9 +170,7 @@ public final class Mp4Writer implements AutoCloseable {
      * @throws IllegalArgumentException when {@code count} is not positive (a video needs a frame)
      */
     public static void writeUtterance(Path framesDir, int count, String format, Path wav, Path mp4) throws IOException {
-        if (count < 1) {
-            throw new IllegalArgumentException("an MP4 needs one frame at least, got " + count);
-        }
+        checkCount(count);
         PcmAudio audio = null;
         if (wav != null) {
             try {
@@ -175,6 +196,12 @@ public final class Mp4Writer implements AutoCloseable {
                     writer.record(frame, avutil.AV_PIX_FMT_YUV420P);
                 }
             }
+        }
+    }
+
+    private static void checkCount(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("an MP4 needs one frame at least, got " + count);
         }
     }
 }

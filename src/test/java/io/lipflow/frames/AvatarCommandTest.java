@@ -49,9 +49,10 @@ class AvatarCommandTest {
         Result dataset = lipflow("avatar", "import", "--from", demo.toString(), "--store", store.toString());
         assertEquals(0, dataset.exit(), dataset.err());
         assertTrue(dataset.out().contains("imported avatar 'demo': 8 frames 1280x720 into " + store.resolve("demo")), dataset.out());
-        assertEquals(8, new AvatarStore(store).open("demo").frameCount());
+        Avatar imported = Avatar.open(store.resolve("demo"));
+        assertEquals(8, imported.frameCount());
         // The demo's landmarks put the box just below the eyes, over the jaw's width.
-        assertEquals(CropBox.fromLandmarks(DemoAvatar.landmarks(5)), new AvatarStore(store).open("demo").box(5));
+        assertEquals(CropBox.fromLandmarks(DemoAvatar.landmarks(5)), imported.box(5));
 
         Result video = lipflow("avatar", "import", "--from", demo.resolve("demo.mp4").toString(), "--store", store.toString(),
                 "--id", "from-video", "--max-frames", "6");

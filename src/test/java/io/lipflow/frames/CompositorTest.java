@@ -108,8 +108,8 @@ class CompositorTest {
 
     static void assertPixel(BgrImage image, int x, int y, int b, int g, int r) {
         String at = "pixel (" + x + ", " + y + ")";
-        assertEquals(b, image.channel(x, y, 0), at + " B");
-        assertEquals(g, image.channel(x, y, 1), at + " G");
-        assertEquals(r, image.channel(x, y, 2), at + " R");
+        assertEquals(b, TestImages.channel(image, x, y, 0), at + " B");
+        assertEquals(g, TestImages.channel(image, x, y, 1), at + " G");
+        assertEquals(r, TestImages.channel(image, x, y, 2), at + " R");
     }
 }

@@ -14,7 +14,7 @@ class DemoAvatarTest {
         assertEquals(720, f.height());
         CompositorTest.assertPixel(f, 200, 150, 0, 0, 255); // red block top left
         CompositorTest.assertPixel(f, 1080, 200, 255, 0, 0); // blue disc right
-        assertTrue(f.channel(1080, 150, 2) < 30 && f.channel(200, 150, 0) < 30, "mirror image would swap these");
+        assertTrue(TestImages.channel(f, 1080, 150, 2) < 30 && TestImages.channel(f, 200, 150, 0) < 30, "mirror image would swap these");
     }
 
     @Test
@@ -31,7 +31,7 @@ class DemoAvatarTest {
             int my = (int) Math.round(c[1]) + 80;
             assertTrue(mx > box.xmin() && mx < box.xmin() + box.side() && my > box.ymin() && my < box.ymin() + box.side());
             BgrImage f = DemoAvatar.frame(j);
-            assertTrue(f.channel(mx + 40, my, 2) > 2 * f.channel(mx + 40, my, 1), "lips are red at frame " + j);
+            assertTrue(TestImages.channel(f, mx + 40, my, 2) > 2 * TestImages.channel(f, mx + 40, my, 1), "lips are red at frame " + j);
             // The box starts below the eyes (eyes at centre - 45).
             assertTrue(box.ymin() > c[1] - 40, "box top below the eyes at frame " + j);
         }

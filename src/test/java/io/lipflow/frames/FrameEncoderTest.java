@@ -32,7 +32,7 @@ class FrameEncoderTest {
     void jpegQualityIsApplied() throws Exception {
         BgrImage frame = DemoAvatar.frame(0);
         byte[] q95 = FrameEncoder.jpeg(frame);
-        byte[] q50 = FrameEncoder.jpeg(frame, 50);
+        byte[] q50 = FrameEncoder.jpeg(frame, 50, 0);
         assertEquals(0xff, q95[0] & 0xff);
         assertEquals(0xd8, q95[1] & 0xff);
         assertTrue(q50.length < q95.length * 0.8, q50.length + " vs " + q95.length);
@@ -41,8 +41,8 @@ class FrameEncoderTest {
         BufferedImage read = ImageIO.read(new ByteArrayInputStream(FrameEncoder.jpeg(marked())));
         int rgb = read.getRGB(20, 20);
         assertTrue((rgb >> 16 & 0xff) > 240 && (rgb & 0xff) < 15, Integer.toHexString(rgb));
-        assertThrows(IllegalArgumentException.class, () -> FrameEncoder.jpeg(frame, 0));
-        assertThrows(IllegalArgumentException.class, () -> FrameEncoder.jpeg(frame, 101));
+        assertThrows(IllegalArgumentException.class, () -> FrameEncoder.jpeg(frame, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> FrameEncoder.jpeg(frame, 101, 0));
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.lipflow.frames;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -39,27 +42,28 @@ public final class PrepareBenchmark {
             decoded[j] = FrameEncoder.decode(jpegs[j]);
             heap[j] = PreparedTemplate.prepare(decoded[j], boxes[j], "jpg", FrameEncoder.DEFAULT_JPEG_QUALITY);
         }
-        float[] input = new float[FaceCrop.INPUT_SIZE];
+        // as the job does: into a session's direct buffer
+        FloatBuffer input = ByteBuffer.allocateDirect(FaceCrop.INPUT_SIZE * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
         float[] output = TestImages.mirror(FaceCrop.input(heap[0].crop()));
         System.out.printf(Locale.ROOT, "template JPEG %d KB, cached crop %d KB, prepared template %d KB (decoded frame %d KB)%n",
                 jpegs[0].length / 1024, heap[0].crop().length / 1024, heap[0].bytes() / 1024, decoded[0].bgr().length / 1024);
         report("input from JPEG (decode, crop, resize, tensor)", n, j -> {
-            FaceCrop.writeInput(FaceCrop.crop(FrameEncoder.decode(jpegs[j]), boxes[j]), input, 0);
+            FaceCrop.writeInput(FaceCrop.crop(FrameEncoder.decode(jpegs[j]), boxes[j]), input.clear());
         });
-        report("input from the cached crop (tensor)", n, j -> FaceCrop.writeInput(heap[j].crop().clone(), input, 0));
+        report("input from the cached crop (tensor)", n, j -> FaceCrop.writeInput(heap[j].crop().clone(), input.clear()));
         report("frame end to end from JPEG (input, composite, encode)", n, j -> {
             BgrImage frame = FrameEncoder.decode(jpegs[j]);
             byte[] crop = FaceCrop.crop(frame, boxes[j]);
-            FaceCrop.writeInput(crop, input, 0);
+            FaceCrop.writeInput(crop, input.clear());
             FrameEncoder.jpeg(Compositor.composite(frame, boxes[j], crop, output, 0));
         });
         report("frame end to end from the caches (input, composite, encode)", n, j -> {
-            heap[j].writeInput(input, 0);
+            FaceCrop.writeInput(heap[j].crop(), input.clear());
             FrameEncoder.jpeg(Compositor.composite(decoded[j], boxes[j], heap[j].crop(), output, 0));
         });
         report("the job's way: input, face patch, JPEG spliced from the template's", n, j -> {
             PreparedTemplate t = heap[j];
-            t.writeInput(input, 0);
+            FaceCrop.writeInput(t.crop(), input.clear());
             t.encode(t.patch(output, 0));
         });
     }

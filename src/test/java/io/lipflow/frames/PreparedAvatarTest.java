@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,16 +27,14 @@ class PreparedAvatarTest {
             byte[] crop = FaceCrop.crop(frame, avatar.box(j));
             PreparedTemplate cached = jpg95.template(j);
             assertEquals(avatar.box(j).clip(frame.width(), frame.height()), cached.region());
-            float[] fromCache = new float[2 * FaceCrop.INPUT_SIZE];
-            cached.writeInput(fromCache, FaceCrop.INPUT_SIZE); // second slot of a batch of two
-            assertArrayEquals(FaceCrop.input(crop), Arrays.copyOfRange(fromCache, FaceCrop.INPUT_SIZE, fromCache.length));
+            assertArrayEquals(crop, cached.crop(), "the crop the generator input is made from");
             float[] output = TestImages.mirror(FaceCrop.input(crop));
             BgrImage composited = Compositor.composite(frame, avatar.box(j), crop, output, 0);
             // the job's encoding: a JPEG spliced from the template's is the whole composited frame's JPEG (with
             // restart markers every 8 MCUs), byte for byte, and has its pixels; a PNG is the composited frame
             byte[] spliced90 = jpg90.template(j).encode(jpg90.template(j).patch(output, 0));
             assertArrayEquals(FrameEncoder.jpeg(composited, 90, 8), spliced90);
-            assertEquals(FrameEncoder.decode(FrameEncoder.jpeg(composited, 90)), FrameEncoder.decode(spliced90));
+            assertEquals(FrameEncoder.decode(FrameEncoder.jpeg(composited, 90, 0)), FrameEncoder.decode(spliced90));
             byte[] spliced95 = cached.encode(cached.patch(output, 0));
             assertArrayEquals(FrameEncoder.jpeg(composited, 95, 8), spliced95);
             assertEquals(FrameEncoder.decode(FrameEncoder.jpeg(composited)), FrameEncoder.decode(spliced95));
@@ -61,6 +58,17 @@ class PreparedAvatarTest {
     void anUnknownFormatIsRefused() {
         assertThrows(IllegalArgumentException.class,
                 () -> PreparedTemplate.prepare(TestImages.filled(64, 48, 1, 1, 1), new CropBox(0, 0, 40), "gif", 95));
+    }
+
+    @Test
+    void aTemplateTheAvatarLacksIsAnAvatarError() throws Exception {
+        PreparedTemplate a = PreparedTemplate.prepare(TestImages.filled(64, 48, 1, 1, 1), new CropBox(0, 0, 40), "png", 95);
+        PreparedAvatar avatar = new PreparedAvatar("abc", java.util.List.of(a, a));
+        assertSame(a, avatar.template(1));
+        for (int j : new int[] {2, -1}) {
+            AvatarException e = assertThrows(AvatarException.class, () -> avatar.template(j));
+            assertEquals("avatar 'abc' has no template " + j + ": it has 2", e.getMessage());
+        }
     }
 
     @Test

@@ -84,7 +84,7 @@ class TemplateJpegTest {
 
         assertArrayEquals(FrameEncoder.jpeg(whole, quality, jpeg.segmentWidth() / 16), spliced, "bytes, region " + region);
         // restart markers change the coding, not the coefficients: the pixels of a plain encoding
-        assertEquals(FrameEncoder.decode(FrameEncoder.jpeg(whole, quality)), FrameEncoder.decode(spliced), "pixels, region " + region);
+        assertEquals(FrameEncoder.decode(FrameEncoder.jpeg(whole, quality, 0)), FrameEncoder.decode(spliced), "pixels, region " + region);
     }
 
     /** A template JPEG any region of which may be replaced. */

@@ -1,17 +1,31 @@
 package io.lipflow.job;
 
+import io.lipflow.frames.AvatarException;
+import io.lipflow.frames.DemoAvatar;
 import io.lipflow.frames.FaceCrop;
 import io.lipflow.frames.PreparedAvatar;
 import io.lipflow.frames.PreparedTemplate;
 import io.lipflow.testing.TestAssets;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The TaskManager's avatar cache keeps avatars within its byte budget, dropping the least recently used. */
@@ -87,5 +101,59 @@ class AvatarCacheTest {
         PreparedAvatar a = AvatarCache.get(s, "cache-big-a");
         assertTrue(a.bytes() > 1L << 20);
         assertSame(a, AvatarCache.get(s, "cache-big-a"), "the one avatar in use is kept even beyond the budget");
+    }
+
+    @Test
+    void concurrentGetsOfOneAvatarShareOnePreparation() throws Exception {
+        JobSettings s = settings(64, "cache-once-a");
+        long preparationsBefore = AvatarCache.preparations();
+        List<Future<PreparedAvatar>> gets = getAtOnce(s, "cache-once-a");
+        PreparedAvatar first = gets.get(0).get(60, TimeUnit.SECONDS);
+        for (Future<PreparedAvatar> get : gets) {
+            assertSame(first, get.get(60, TimeUnit.SECONDS));
+        }
+        assertEquals(1, AvatarCache.preparations() - preparationsBefore, "every slot asked at once, one preparation");
+    }
+
+    @Test
+    void aFailedPreparationFailsEveryGetAndIsTriedAgain(@TempDir Path tmp) throws Exception {
+        JobSettings s = new JobSettings();
+        Path dir = tmp.resolve("cache-fail-a");
+        s.avatarDirs.put("cache-fail-a", dir.toString());
+        DemoAvatar.writeDataset(dir, FRAMES);
+        // the last template is broken: the gets wait for the others' preparation, then fail
+        Path last = dir.resolve("full_body_img").resolve((FRAMES - 1) + ".jpg");
+        byte[] good = Files.readAllBytes(last);
+        Files.write(last, new byte[] {1, 2, 3});
+
+        for (Future<PreparedAvatar> get : getAtOnce(s, "cache-fail-a")) {
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> get.get(60, TimeUnit.SECONDS));
+            assertTrue(failed.getCause() instanceof AvatarException, failed.getCause().toString());
+            assertTrue(failed.getCause().getMessage().startsWith("avatar 'cache-fail-a': frame " + (FRAMES - 1)),
+                    failed.getCause().getMessage());
+        }
+        Files.write(last, good); // mended: the failure was not cached
+        PreparedAvatar a = AvatarCache.get(s, "cache-fail-a");
+        assertEquals(FRAMES, a.templateCount());
+        assertSame(a, AvatarCache.get(s, "cache-fail-a"));
+    }
+
+    /** Avatar {@code id} got by eight threads at once, as the slots of a TaskManager do when they open. */
+    private static List<Future<PreparedAvatar>> getAtOnce(JobSettings s, String id) throws Exception {
+        int threads = 8;
+        CyclicBarrier start = new CyclicBarrier(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<PreparedAvatar>> gets = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                gets.add(pool.submit(() -> {
+                    start.await();
+                    return AvatarCache.get(s, id);
+                }));
+            }
+            return gets;
+        } finally {
+            pool.shutdown(); // the gets run on
+        }
     }
 }

@@ -99,4 +99,31 @@ class FrameAssemblyTest {
         assertEquals(0, h.numKeyedStateEntries(), "the broken utterance's state is cleared too");
         h.close();
     }
+
+    @Test
+    void aTemplateTheAvatarNoLongerHasDeadLettersTheUtterance() throws Exception {
+        JobSettings settings = new JobSettings();
+        settings.avatarDirs.put("av", TestAssets.avatar("av", 4, 0).toString());
+        PreparedAvatar avatar = AvatarCache.get(settings, "av");
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new FrameAssembly(settings)),
+                (FrameEvent e) -> e.speaker, Types.STRING);
+        h.open();
+
+        // planned from a template count kept in state from before the avatar was imported again with 4 templates
+        byte[] crop = avatar.template(0).crop();
+        for (int i = 0; i < 3; i++) {
+            FrameEvent e = FrameEvent.frame("s1", "av", "u", i, avatar.templateCount() + i, null, crop);
+            e.face = Arrays.copyOf(FaceCrop.input(crop), FaceCrop.OUTPUT_SIZE);
+            h.processElement(new StreamRecord<>(e));
+        }
+        h.processElement(new StreamRecord<>(FrameEvent.end("s1", "av", "u", 3, new float[] {0.5f}, 16000)));
+
+        assertEquals(List.of(), h.extractOutputValues(), "no frames, no end marker");
+        List<DeadLetter> dead = new ArrayList<>();
+        h.getSideOutput(DeadLetter.TAG).forEach(r -> dead.add(r.getValue()));
+        assertEquals(1, dead.size(), "one dead letter for the utterance: " + dead);
+        assertEquals("avatar 'av' has no template 4: it has 4", dead.get(0).reason);
+        assertEquals(0, h.numKeyedStateEntries(), "the broken utterance's state is cleared");
+        h.close();
+    }
 }

@@ -9,6 +9,7 @@ import io.lipflow.frames.DemoAvatar;
 import io.lipflow.frames.FrameEncoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -82,6 +83,49 @@ class FrameFileSinkTest {
         assertTrue(Files.exists(tmp.resolve("ada/u1.wav")));
         assertTrue(Files.notExists(tmp.resolve("ada/u1.mp4")));
         assertEquals(List.of(), pendingFiles(), "no half-written MP4 left");
+    }
+
+    @Test
+    void aRepeatedCommitFindsItsWorkDone() throws Exception {
+        FrameFileSink sink = new FrameFileSink(tmp);
+        List<FrameFileSink.Committable> committables = write(sink, utterance(new ArrayList<>()));
+        commit(sink, committables, Request::new);
+        BasicFileAttributes muxed = mp4Attributes();
+        List<FrameFileSink.Committable> done = new ArrayList<>();
+
+        // Flink commits a checkpoint's committables again after a failure between the commit and its record
+        commit(sink, committables, c -> new Request(c) {
+            @Override
+            public void signalAlreadyCommitted() {
+                done.add(c);
+            }
+        });
+
+        assertEquals(committables, done, "every committable, frames, WAV and MP4, found done");
+        BasicFileAttributes again = mp4Attributes();
+        assertEquals(muxed.fileKey(), again.fileKey(), "the MP4 is not muxed again");
+        assertEquals(muxed.lastModifiedTime(), again.lastModifiedTime());
+        assertEquals(FRAMES, Files.list(tmp.resolve("ada/u1")).count());
+        assertEquals(List.of(), pendingFiles());
+    }
+
+    @Test
+    void anMp4OlderThanItsUtteranceIsMuxedAgain() throws Exception {
+        FrameFileSink sink = new FrameFileSink(tmp);
+        writeAndCommit(sink);
+        BasicFileAttributes first = mp4Attributes();
+
+        // the same utterance written again: a second run into the same directory, or a replay
+        writeAndCommit(sink);
+
+        BasicFileAttributes second = mp4Attributes();
+        assertTrue(second.lastModifiedTime().compareTo(Files.getLastModifiedTime(tmp.resolve("ada/u1.wav"))) > 0,
+                "muxed again from the utterance written since");
+        assertEquals(List.of(), pendingFiles());
+    }
+
+    private BasicFileAttributes mp4Attributes() throws Exception {
+        return Files.readAttributes(tmp.resolve("ada/u1.mp4"), BasicFileAttributes.class);
     }
 
     private static List<byte[]> writeAndCommit(FrameFileSink sink) throws Exception {
