@@ -75,7 +75,8 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
         }
         int[] requested = {-1}; // frames of the utterance requested once this element has requested one
         try {
-            plan(e, bindAvatar(e.avatar), out, requested);
+            byte[] started = context.value(); // null: the utterance starts here
+            plan(e, bindAvatar(e.avatar, started == null), started, out, requested);
         } catch (AvatarException bad) {
             ctx.output(DeadLetter.TAG, new DeadLetter(e.speaker, e.utterance, STAGE, bad.getMessage()));
             // the frames already requested must not hold the compositor's order for the speaker's next utterance
@@ -103,9 +104,9 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
      * avatar of {@code count} templates;
      * {@code requested[0]} counts the utterance's requested frames from the first this call requests.
      */
-    private void plan(FeatureEvent e, int count, Collector<FrameEvent> out, int[] requested) throws Exception {
-        byte[] state = context.value();
-        AudioContext audio = state == null ? new AudioContext() : AudioContext.restore(state);
+    private void plan(FeatureEvent e, int count, byte[] started, Collector<FrameEvent> out, int[] requested)
+            throws Exception {
+        AudioContext audio = started == null ? new AudioContext() : AudioContext.restore(started);
         AudioContext.FrameSink<Exception> emit = (frame, input) -> {
             int template = TemplateOrder.templateFor(frame, count);
             FrameEvent request = FrameEvent.frame(e.speaker, e.avatar, e.utterance, frame, template, input, crop(e.avatar, template));
@@ -125,14 +126,20 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
 
     /**
      * Binds the speaker to avatar {@code id}, dropping the crops of the avatar it had before; returns its
-     * template count (read once: the state may expire between two reads).
+     * template count (read once: the state may expire between two reads). At an utterance's start the
+     * count is checked against the avatar as prepared now: one re-imported with other templates since
+     * (after a restart or a cache drop) replaces the crops of the old.
      */
-    private int bindAvatar(String id) throws Exception {
+    private int bindAvatar(String id, boolean utteranceStart) throws Exception {
         Integer count = templates.value();
-        if (id.equals(avatar.value()) && count != null) {
+        boolean bound = id.equals(avatar.value()) && count != null;
+        if (bound && !utteranceStart) {
             return count;
         }
         PreparedAvatar prepared = AvatarCache.get(settings, id);
+        if (bound && count == prepared.templateCount()) {
+            return count;
+        }
         crops.clear();
         templates.update(prepared.templateCount());
         avatar.update(id);

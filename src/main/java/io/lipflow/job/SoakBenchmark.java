@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -148,7 +149,7 @@ public final class SoakBenchmark {
         Map<String, Integer> frames = new ConcurrentHashMap<>();
         int perUtterance = seconds * RATE / UTTERANCES_PER_SPEAKER;
         for (int s = 0; s < speakers; s++) {
-            String speaker = String.format("speaker-%02d", s);
+            String speaker = String.format(Locale.ROOT, "speaker-%02d", s);
             Path speakerDir = Files.createDirectories(dir.resolve(speaker));
             for (int u = 0; u < UTTERANCES_PER_SPEAKER; u++) {
                 float[] x = SyntheticSpeech.generate(perUtterance, s * 1000L + u);

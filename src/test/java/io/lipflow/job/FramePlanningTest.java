@@ -137,4 +137,40 @@ class FramePlanningTest {
         assertTrue(letter.reason.contains("1.jpg"), letter.reason);
         h.close();
     }
+
+    @Test
+    void anAvatarReimportedWithFewerTemplatesIsTakenAtTheSpeakersNextUtterance() throws Exception {
+        JobSettings settings = new JobSettings();
+        Path dir = avatar("re", 4);
+        settings.avatarDirs.put("re", dir.toString());
+        var h = harness(settings);
+        for (int i = 0; i <= LOOK_AHEAD + 3; i++) {
+            window(h, "s1", "re", i); // frames 0..3: templates 0..3
+        }
+        h.processElement(new StreamRecord<>(FeatureEvent.end("s1", "re", "u", LOOK_AHEAD + 4, new float[0], 16000)));
+
+        // re-imported with 2 templates, and the old one dropped from the cache (another avatar filled its budget)
+        org.apache.flink.util.FileUtils.deleteDirectory(dir.toFile());
+        DemoAvatar.writeDataset(dir, 2);
+        JobSettings small = new JobSettings();
+        small.avatarCacheMegabytes = 1;
+        small.avatarDirs.put("other", avatar("other2", 1).toString());
+        AvatarCache.get(small, "other");
+        PreparedAvatar now = AvatarCache.get(settings, "re");
+        assertEquals(2, now.templateCount());
+
+        h.getOutput().clear();
+        for (int i = 0; i <= LOOK_AHEAD + 3; i++) {
+            h.processElement(new StreamRecord<>(FeatureEvent.item("s1", "re", "u2", i, new float[AudioContext.EMBEDDING])));
+        }
+        List<FrameEvent> frames = h.extractOutputValues();
+        assertTrue(h.getSideOutput(DeadLetter.TAG) == null || h.getSideOutput(DeadLetter.TAG).isEmpty(),
+                "no template the avatar lacks is asked for");
+        assertEquals(4, frames.size());
+        for (FrameEvent f : frames) {
+            assertTrue(f.template < 2, "frame " + f.index + " on template " + f.template);
+            assertArrayEquals(now.template(f.template).crop(), f.crop, "frame " + f.index + "'s crop is the new avatar's");
+        }
+        h.close();
+    }
 }
