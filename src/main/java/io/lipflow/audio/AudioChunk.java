@@ -89,22 +89,13 @@ public class AudioChunk {
         if (seq < 0) {
             throw new AudioFormatException(source + ": negative sequence number " + seq);
         }
-        int bytesPerFrame = channels * (format == FORMAT_S16 ? 2 : 4);
+        SampleFormat sample = format == FORMAT_S16 ? SampleFormat.PCM_16 : SampleFormat.FLOAT_32;
+        int bytesPerFrame = channels * sample.bytes;
         if (b.remaining() % bytesPerFrame != 0) {
             throw new AudioFormatException(source + ": " + b.remaining() + " PCM bytes is not a whole number of "
                     + channels + "-channel frames");
         }
-        float[] mono = new float[b.remaining() / bytesPerFrame];
-        for (int f = 0; f < mono.length; f++) {
-            double sum = 0;
-            for (int c = 0; c < channels; c++) {
-                sum += format == FORMAT_S16 ? b.getShort() / 32768.0 : b.getFloat();
-            }
-            if (!Double.isFinite(sum)) {
-                throw new AudioFormatException(source + ": non-finite sample at frame " + f);
-            }
-            mono[f] = (float) (sum / channels);
-        }
+        float[] mono = sample.toMono(b, b.position(), b.remaining() / bytesPerFrame, channels, source);
         return new AudioChunk(speaker, avatar, utterance, seq, (int) rate, mono, last);
     }
 

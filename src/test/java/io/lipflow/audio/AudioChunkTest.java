@@ -1,0 +1,35 @@
+package io.lipflow.audio;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.junit.jupiter.api.Test;
+
+class AudioChunkTest {
+    /** A record as a producer other than {@link AudioChunk#toKafkaValue} would write it. */
+    private static ByteBuffer header(int format, int channels, int pcmBytes) {
+        ByteBuffer b = ByteBuffer.allocate(24 + 1 + 1 + pcmBytes).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(AudioChunk.MAGIC).put((byte) 0).put((byte) format).putShort((short) channels).putInt(16000).putLong(0);
+        b.putShort((short) 1).put((byte) 'a').putShort((short) 1).put((byte) 'u');
+        return b;
+    }
+
+    @Test
+    void s16ChannelsAreAveragedToMono() throws AudioFormatException {
+        ByteBuffer b = header(AudioChunk.FORMAT_S16, 2, 8);
+        b.putShort((short) 16384).putShort((short) -16384).putShort((short) 32767).putShort((short) 32767);
+        AudioChunk chunk = AudioChunk.fromKafkaValue("s", b.array(), "test");
+        assertArrayEquals(new float[] {0f, 32767 / 32768f}, chunk.samples);
+    }
+
+    @Test
+    void nonFiniteFloatSampleIsReported() {
+        ByteBuffer b = header(AudioChunk.FORMAT_F32, 1, 8);
+        b.putFloat(0.5f).putFloat(Float.NaN);
+        AudioFormatException e = assertThrows(AudioFormatException.class, () -> AudioChunk.fromKafkaValue("s", b.array(), "audio/0@7"));
+        assertEquals("audio/0@7: non-finite float sample at frame 1", e.getMessage());
+    }
+}
