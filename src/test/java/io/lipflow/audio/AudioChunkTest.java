@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class AudioChunkTest {
@@ -15,6 +16,30 @@ class AudioChunkTest {
         b.putInt(AudioChunk.MAGIC).put((byte) 0).put((byte) format).putShort((short) channels).putInt(16000).putLong(0);
         b.putShort((short) 1).put((byte) 'a').putShort((short) 1).put((byte) 'u');
         return b;
+    }
+
+    @Test
+    void idsUpTo256BytesRoundTrip() throws AudioFormatException {
+        String avatar = "a".repeat(256);
+        String utterance = "é".repeat(128); // 256 bytes of UTF-8
+        AudioChunk chunk = new AudioChunk("s", avatar, utterance, 3, 44100, new float[] {0.25f, -0.5f}, true);
+        assertEquals(chunk, AudioChunk.fromKafkaValue("s", chunk.toKafkaValue(), "test"));
+        AudioChunk noAvatar = new AudioChunk("s", "", "u", 0, 16000, new float[1], false);
+        assertEquals(noAvatar, AudioChunk.fromKafkaValue("s", noAvatar.toKafkaValue(), "test"));
+    }
+
+    @Test
+    void idsTheParserWouldRefuseAreNotWritten() {
+        // 257 bytes made a record the parser rejects; over 65535 the u16 length wrapped and corrupted it
+        for (String utterance : new String[] {"u".repeat(257), "é".repeat(129), "u".repeat(65536 + 5), ""}) {
+            AudioChunk chunk = new AudioChunk("s", "a", utterance, 0, 16000, new float[1], false);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, chunk::toKafkaValue);
+            assertEquals("utterance id of " + utterance.getBytes(StandardCharsets.UTF_8).length
+                    + " bytes of UTF-8: a record takes 1-256", e.getMessage());
+        }
+        AudioChunk chunk = new AudioChunk("s", "a".repeat(300), "u", 0, 16000, new float[1], false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, chunk::toKafkaValue);
+        assertEquals("avatar id of 300 bytes of UTF-8: a record takes 0-256", e.getMessage());
     }
 
     @Test
