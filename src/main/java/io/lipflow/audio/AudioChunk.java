@@ -19,6 +19,7 @@ public class AudioChunk {
     public static final int MAGIC = 0x3141464C; // "LFA1" little-endian
     public static final int FORMAT_S16 = 1;
     public static final int FORMAT_F32 = 3;
+    /** Longest avatar or utterance id, in UTF-8 bytes. */
     private static final int MAX_ID = 256;
 
     public String speaker;
@@ -45,10 +46,15 @@ public class AudioChunk {
         this.last = last;
     }
 
-    /** The Kafka value: float32 mono. */
+    /**
+     * The Kafka value: float32 mono.
+     *
+     * @throws IllegalArgumentException if an id is longer than {@link #fromKafkaValue} accepts (256 bytes of
+     *     UTF-8), or the utterance id is empty
+     */
     public byte[] toKafkaValue() {
-        byte[] a = avatar.getBytes(StandardCharsets.UTF_8);
-        byte[] u = utterance.getBytes(StandardCharsets.UTF_8);
+        byte[] a = idBytes(avatar, "avatar id", true);
+        byte[] u = idBytes(utterance, "utterance id", false);
         ByteBuffer b = ByteBuffer.allocate(24 + a.length + u.length + samples.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(MAGIC).put((byte) (last ? 1 : 0)).put((byte) FORMAT_F32).putShort((short) 1).putInt(sampleRate).putLong(seq);
         b.putShort((short) a.length).put(a).putShort((short) u.length).put(u);
@@ -89,23 +95,28 @@ public class AudioChunk {
         if (seq < 0) {
             throw new AudioFormatException(source + ": negative sequence number " + seq);
         }
-        int bytesPerFrame = channels * (format == FORMAT_S16 ? 2 : 4);
+        SampleFormat sample = format == FORMAT_S16 ? SampleFormat.PCM_16 : SampleFormat.FLOAT_32;
+        int bytesPerFrame = channels * sample.bytes;
         if (b.remaining() % bytesPerFrame != 0) {
             throw new AudioFormatException(source + ": " + b.remaining() + " PCM bytes is not a whole number of "
                     + channels + "-channel frames");
         }
-        float[] mono = new float[b.remaining() / bytesPerFrame];
-        for (int f = 0; f < mono.length; f++) {
-            double sum = 0;
-            for (int c = 0; c < channels; c++) {
-                sum += format == FORMAT_S16 ? b.getShort() / 32768.0 : b.getFloat();
-            }
-            if (!Double.isFinite(sum)) {
-                throw new AudioFormatException(source + ": non-finite sample at frame " + f);
-            }
-            mono[f] = (float) (sum / channels);
-        }
+        float[] mono = sample.toMono(b, b.position(), b.remaining() / bytesPerFrame, channels, source);
         return new AudioChunk(speaker, avatar, utterance, seq, (int) rate, mono, last);
+    }
+
+    private static byte[] idBytes(String id, String what, boolean mayBeEmpty) {
+        byte[] bytes = id.getBytes(StandardCharsets.UTF_8);
+        if (!isIdLength(bytes.length, mayBeEmpty)) {
+            throw new IllegalArgumentException(what + " of " + bytes.length + " bytes of UTF-8: a record takes "
+                    + (mayBeEmpty ? 0 : 1) + "-" + MAX_ID);
+        }
+        return bytes;
+    }
+
+    /** The one rule for id lengths, for writing and parsing alike. */
+    private static boolean isIdLength(int bytes, boolean mayBeEmpty) {
+        return bytes <= MAX_ID && (bytes > 0 || mayBeEmpty);
     }
 
     private static String id(ByteBuffer b, String what, boolean mayBeEmpty, String source) throws AudioFormatException {
@@ -113,7 +124,7 @@ public class AudioChunk {
             throw new AudioFormatException(source + ": value truncated before the " + what);
         }
         int n = Short.toUnsignedInt(b.getShort());
-        if ((n == 0 && !mayBeEmpty) || n > MAX_ID || n > b.remaining()) {
+        if (!isIdLength(n, mayBeEmpty) || n > b.remaining()) {
             throw new AudioFormatException(source + ": bad " + what + " length " + n);
         }
         byte[] bytes = new byte[n];

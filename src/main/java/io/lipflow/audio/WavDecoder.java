@@ -89,7 +89,7 @@ public final class WavDecoder {
     }
 
     /** The fields of a fmt chunk that decoding needs. */
-    private record Format(boolean isFloat, int channels, int sampleRate, int bits, int blockAlign) {
+    private record Format(SampleFormat sample, int channels, int sampleRate, int blockAlign) {
         static Format parse(ByteBuffer buf, int at, int size, String source) throws AudioFormatException {
             if (size < 16) {
                 throw new AudioFormatException(source + ": fmt chunk too short (" + size + " bytes)");
@@ -106,19 +106,21 @@ public final class WavDecoder {
                 }
                 tag = Short.toUnsignedInt(buf.getShort(at + 24)); // first two bytes of the sub-format GUID
             }
-            boolean isFloat;
+            SampleFormat sample;
             if (tag == FORMAT_PCM) {
-                if (bits != 16 && bits != 24 && bits != 32) {
-                    throw new AudioFormatException(source + ": unsupported encoding PCM " + bits
+                sample = switch (bits) {
+                    case 16 -> SampleFormat.PCM_16;
+                    case 24 -> SampleFormat.PCM_24;
+                    case 32 -> SampleFormat.PCM_32;
+                    default -> throw new AudioFormatException(source + ": unsupported encoding PCM " + bits
                             + "-bit (supported: PCM 16/24/32-bit, float 32-bit)");
-                }
-                isFloat = false;
+                };
             } else if (tag == FORMAT_FLOAT) {
                 if (bits != 32) {
                     throw new AudioFormatException(source + ": unsupported encoding float " + bits
                             + "-bit (supported: PCM 16/24/32-bit, float 32-bit)");
                 }
-                isFloat = true;
+                sample = SampleFormat.FLOAT_32;
             } else {
                 throw new AudioFormatException(source + ": unsupported encoding " + encodingName(tag)
                         + " (supported: PCM 16/24/32-bit, float 32-bit)");
@@ -133,7 +135,7 @@ public final class WavDecoder {
                 throw new AudioFormatException(source + ": block align " + blockAlign + " does not match "
                         + channels + " channels of " + bits + " bits");
             }
-            return new Format(isFloat, channels, (int) rate, bits, blockAlign);
+            return new Format(sample, channels, (int) rate, blockAlign);
         }
 
         PcmAudio decodeData(ByteBuffer buf, int at, int size, String source) throws AudioFormatException {
@@ -141,31 +143,7 @@ public final class WavDecoder {
             if (frames == 0) {
                 throw new AudioFormatException(source + ": no audio samples");
             }
-            int bytesPerSample = bits / 8;
-            float[] mono = new float[frames];
-            for (int f = 0; f < frames; f++) {
-                int p = at + f * blockAlign;
-                double sum = 0;
-                for (int c = 0; c < channels; c++, p += bytesPerSample) {
-                    sum += sample(buf, p);
-                }
-                if (!Double.isFinite(sum)) {
-                    throw new AudioFormatException(source + ": non-finite float sample at frame " + f);
-                }
-                mono[f] = (float) (sum / channels);
-            }
-            return new PcmAudio(mono, sampleRate, channels, (isFloat ? "float " : "PCM ") + bits + "-bit");
-        }
-
-        private double sample(ByteBuffer buf, int p) {
-            if (isFloat) {
-                return buf.getFloat(p);
-            }
-            return switch (bits) {
-                case 16 -> buf.getShort(p) / 32768.0;
-                case 24 -> ((buf.get(p) & 0xFF) | (buf.get(p + 1) & 0xFF) << 8 | buf.get(p + 2) << 16) / 8388608.0;
-                default -> buf.getInt(p) / 2147483648.0;
-            };
+            return new PcmAudio(sample.toMono(buf, at, frames, channels, source), sampleRate, channels, sample.toString());
         }
 
         private static String encodingName(int tag) {

@@ -41,11 +41,6 @@ public final class AudioContext {
     private int nextFrame;
     private boolean ended;
 
-    /** Number of encoder outputs added so far (N once ended). */
-    public int added() {
-        return added;
-    }
-
     /** Index of the next frame to be emitted (the number emitted so far). */
     public int nextFrame() {
         return nextFrame;
@@ -55,7 +50,7 @@ public final class AudioContext {
         return ended;
     }
 
-    /** Adds enc[added()] and emits every frame that has become complete. */
+    /** Adds the next encoder output, enc[number added so far], and emits every frame that has become complete. */
     public <E extends Exception> void add(float[] encoding, FrameSink<E> out) throws E {
         if (ended) {
             throw new IllegalStateException("encoder output added after end()");
@@ -71,7 +66,7 @@ public final class AudioContext {
         }
     }
 
-    /** Declares N = {@link #added()} and emits the remaining frames up to N + 1. With N = 0 there are no frames. */
+    /** Declares N = the number of encoder outputs added and emits the remaining frames up to N + 1. With N = 0 there are no frames. */
     public <E extends Exception> void end(FrameSink<E> out) throws E {
         if (ended) {
             throw new IllegalStateException("end() called twice");

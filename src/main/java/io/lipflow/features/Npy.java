@@ -21,13 +21,7 @@ public final class Npy {
     private static final Pattern SHAPE = Pattern.compile("'shape':\\s*\\(([^)]*)\\)");
 
     /** An array read from a .npy file, values in C (row-major) order whatever the file's order. */
-    public record Array(int[] shape, double[] data) {
-        /** Row {@code r} of a 2-D array. */
-        public double[] row(int r) {
-            int cols = shape[1];
-            return Arrays.copyOfRange(data, r * cols, (r + 1) * cols);
-        }
-    }
+    public record Array(int[] shape, double[] data) {}
 
     private Npy() {}
 

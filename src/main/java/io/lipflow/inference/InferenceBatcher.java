@@ -58,7 +58,8 @@ public final class InferenceBatcher implements AutoCloseable {
 
     /**
      * Queues one request ({@code inputs[i]} is model input {@code i}, flat); the future completes with the
-     * flat output, or exceptionally if the run fails or the batcher was closed.
+     * flat output, or exceptionally if the run fails, an input writes other than its size, or the
+     * batcher (or the pool) was closed.
      *
      * @throws IllegalArgumentException if the inputs do not fit the model (checked here so that one bad
      *     request cannot fail the others in its batch)
@@ -101,6 +102,9 @@ public final class InferenceBatcher implements AutoCloseable {
                     lease = pool.borrow();
                     gather(batch);
                     workers.execute(new Run(lease, batch));
+                } catch (IllegalStateException e) {
+                    // the pool was closed before this batcher: its requests fail rather than wait for ever
+                    fail(batch, e);
                 } catch (InterruptedException | RejectedExecutionException e) {
                     // close() was interrupted and stops at once: this batch will not run, its session goes back
                     if (lease != null) {
@@ -135,7 +139,7 @@ public final class InferenceBatcher implements AutoCloseable {
         }
     }
 
-    /** One batch on its borrowed session, for a worker; the session goes back when it is done. */
+    /** One batch on its borrowed session, for a worker; the session goes back before the futures complete. */
     private final class Run implements Runnable {
         private final SessionPool.Lease lease;
         private final List<Request> batch;
@@ -147,8 +151,27 @@ public final class InferenceBatcher implements AutoCloseable {
 
         @Override
         public void run() {
+            List<TensorInput[]> inputs = new ArrayList<>(batch.size());
+            for (Request r : batch) {
+                inputs.add(r.inputs());
+            }
+            SessionPool.Results results;
             try (lease) {
-                runBatch(lease, batch);
+                results = lease.run(inputs);
+            } catch (Exception | Error e) {
+                fail(batch, e);
+                return;
+            }
+            batches.incrementAndGet();
+            requests.addAndGet(batch.size());
+            // with the session back: what the futures' callbacks do does not keep it from the next batch
+            for (int i = 0; i < batch.size(); i++) {
+                RuntimeException failure = results.failures()[i];
+                if (failure != null) {
+                    batch.get(i).result().completeExceptionally(failure);
+                } else {
+                    batch.get(i).result().complete(results.outputs()[i]);
+                }
             }
         }
 
@@ -167,23 +190,6 @@ public final class InferenceBatcher implements AutoCloseable {
 
     private static IllegalStateException closedEarly() {
         return new IllegalStateException("inference batcher closed while interrupted");
-    }
-
-    private void runBatch(SessionPool.Lease lease, List<Request> batch) {
-        try {
-            List<TensorInput[]> inputs = new ArrayList<>(batch.size());
-            for (Request r : batch) {
-                inputs.add(r.inputs());
-            }
-            float[][] outputs = lease.run(inputs);
-            batches.incrementAndGet();
-            requests.addAndGet(batch.size());
-            for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).result().complete(outputs[i]);
-            }
-        } catch (Exception | Error e) {
-            fail(batch, e);
-        }
     }
 
     /**

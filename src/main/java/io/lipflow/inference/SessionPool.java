@@ -4,26 +4,28 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A fixed number of ONNX Runtime sessions of one model, sharing the process-wide {@link OrtEnvironment}.
  * {@link #run} borrows a free session (blocking while all are busy), runs a batch on it and returns it.
  * Each session keeps its own direct input buffers, reused from run to run, and every native tensor and
- * result is closed before {@code run} returns. Thread-safe.
+ * result is closed before {@code run} returns. After {@link #close()} nothing can be borrowed, and a
+ * session still leased then is closed by its lease. Thread-safe.
  */
 public final class SessionPool implements AutoCloseable {
     /**
@@ -53,8 +55,18 @@ public final class SessionPool implements AutoCloseable {
     static final Duration CLOSE_WAIT = Duration.ofSeconds(60);
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final String name;
+    /** Every open session; guarded by {@link #lock} once the pool is built (close() clears it). */
     private final List<Slot> slots = new ArrayList<>();
-    private final BlockingQueue<Slot> free;
+    /** Guards the free sessions and the closing state; fair: the slots sharing a pool take turns. */
+    private final ReentrantLock lock = new ReentrantLock(true);
+    /** Signalled when a session comes back or the pool closes. */
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<Slot> free = new ArrayDeque<>();
+    /** {@link #close()} has begun: nothing more is borrowed. */
+    private boolean closed;
+    /** {@link #close()} has stopped waiting: a session given back later is closed, not kept. */
+    private boolean abandoned;
     private final ModelContract contract;
     private final AtomicLong waitNanos = new AtomicLong();
     private final AtomicLong runs = new AtomicLong();
@@ -90,7 +102,7 @@ public final class SessionPool implements AutoCloseable {
         if (!Files.isRegularFile(modelFile)) {
             throw new ModelException(modelFile + ": no such model file");
         }
-        free = new ArrayBlockingQueue<>(sessions, true); // fair: the slots sharing a pool take turns
+        name = modelFile.getFileName().toString();
         ModelContract discovered = null;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(intraOpThreads);
@@ -108,7 +120,11 @@ public final class SessionPool implements AutoCloseable {
                 free.add(slot);
             }
         } catch (ModelException | OrtException | RuntimeException e) {
-            close();
+            try {
+                close();
+            } catch (OrtException | RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
         contract = discovered;
@@ -127,8 +143,13 @@ public final class SessionPool implements AutoCloseable {
             throws ModelException, OrtException {
         try {
             return ModelContract.discover(modelFile.getFileName().toString(), kind, session.getInputInfo(), session.getOutputInfo());
-        } catch (ModelException | OrtException e) {
-            session.close();
+        } catch (Throwable e) {
+            // not yet in the pool: nothing else would close it
+            try {
+                session.close();
+            } catch (OrtException | RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
     }
@@ -150,12 +171,22 @@ public final class SessionPool implements AutoCloseable {
 
     /** Number of sessions. */
     public int size() {
-        return slots.size();
+        lock.lock();
+        try {
+            return slots.size();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Sessions running a batch right now. */
     public int inUse() {
-        return slots.size() - free.size();
+        lock.lock();
+        try {
+            return slots.size() - free.size();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Total time callers have waited for a free session. */
@@ -168,22 +199,78 @@ public final class SessionPool implements AutoCloseable {
      * {@link ModelContract#inputSize(int)} floats. Returns one flat output per request, in order. A pool
      * with a run batch (or of a model with a fixed batch size) runs the requests in chunks of that size, the
      * last one padded.
+     *
+     * @throws IllegalStateException if the pool is closed
      */
     public float[][] run(List<float[][]> requests) throws OrtException, InterruptedException {
         try (Lease lease = borrow()) {
-            return lease.run(requests.stream().map(TensorInput::of).toList());
+            return lease.run(requests.stream().map(TensorInput::of).toList()).orThrow();
         }
     }
 
     /**
      * Waits for a free session and holds it until the lease is closed, so that a caller can decide what
      * to run once a session is there (the batcher fills its batch meanwhile).
+     *
+     * @throws IllegalStateException if the pool is closed, or closes while this waits
      */
     public Lease borrow() throws InterruptedException {
         long start = System.nanoTime();
-        Slot slot = free.take();
+        Slot slot = take();
         waitNanos.addAndGet(System.nanoTime() - start);
         return new Lease(slot);
+    }
+
+    /** Waits for a free session. */
+    private Slot take() throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            while (free.isEmpty() && !closed) {
+                changed.await();
+            }
+            if (closed) {
+                throw new IllegalStateException(name + ": the session pool is closed");
+            }
+            return free.poll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Puts a session back, or closes it if {@link #close()} has stopped waiting for it. */
+    private void giveBack(Slot slot) {
+        lock.lock();
+        try {
+            if (!abandoned) {
+                free.add(slot);
+                changed.signal();
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            slot.session.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException(name + ": cannot close a session given back after the pool closed", e);
+        }
+    }
+
+    /**
+     * What one run gives each request, in order: {@code outputs[r]}, or where that is null {@code
+     * failures[r]}, why request r's inputs could not be staged. A request whose input throws or writes
+     * other than its {@link TensorInput#size()} floats fails alone: every row of a batch is independent.
+     */
+    public record Results(float[][] outputs, RuntimeException[] failures) {
+        /** The outputs, or the first request's failure thrown. */
+        public float[][] orThrow() {
+            for (RuntimeException failure : failures) {
+                if (failure != null) {
+                    throw failure;
+                }
+            }
+            return outputs;
+        }
     }
 
     /** One borrowed session; {@link #close()} gives it back. Used by one thread at a time. */
@@ -195,7 +282,7 @@ public final class SessionPool implements AutoCloseable {
         }
 
         /** Runs one batch on this session, as {@link SessionPool#run(List)} does, of inputs that write themselves. */
-        public float[][] run(List<TensorInput[]> requests) throws OrtException {
+        public Results run(List<TensorInput[]> requests) throws OrtException {
             if (slot == null) {
                 throw new IllegalStateException("session lease already closed");
             }
@@ -205,23 +292,34 @@ public final class SessionPool implements AutoCloseable {
             return runOn(slot, requests);
         }
 
+        /** The borrowed session (for tests). */
+        OrtSession session() {
+            return slot.session;
+        }
+
+        /**
+         * Gives the session back; if the pool has closed and stopped waiting for it, closes it.
+         *
+         * @throws IllegalStateException if that close fails
+         */
         @Override
         public void close() {
             if (slot != null) {
-                free.add(slot);
+                Slot back = slot;
                 slot = null;
+                giveBack(back);
             }
         }
     }
 
     /** Runs the requests on one session, in chunks of the run batch if there is one. */
-    private float[][] runOn(Slot slot, List<TensorInput[]> requests) throws OrtException {
-        float[][] outputs = new float[requests.size()][];
+    private Results runOn(Slot slot, List<TensorInput[]> requests) throws OrtException {
+        Results results = new Results(new float[requests.size()][], new RuntimeException[requests.size()]);
         int chunk = runBatch > 0 ? runBatch : Math.max(1, requests.size());
         for (int from = 0; from < requests.size(); from += chunk) {
-            runChunk(slot, requests, from, Math.min(requests.size(), from + chunk), chunk, outputs);
+            runChunk(slot, requests, from, Math.min(requests.size(), from + chunk), chunk, results);
         }
-        return outputs;
+        return results;
     }
 
     /**
@@ -238,10 +336,11 @@ public final class SessionPool implements AutoCloseable {
         for (int r = 0; r < batch; r++) {
             zeros.add(zero);
         }
+        int count = size();
         List<Slot> all = new ArrayList<>();
         try {
-            while (all.size() < slots.size()) {
-                all.add(free.take());
+            while (all.size() < count) {
+                all.add(take());
             }
             for (Slot slot : all) {
                 for (int i = 0; i < runs; i++) {
@@ -249,7 +348,7 @@ public final class SessionPool implements AutoCloseable {
                 }
             }
         } finally {
-            free.addAll(all);
+            all.forEach(this::giveBack);
         }
     }
 
@@ -271,22 +370,28 @@ public final class SessionPool implements AutoCloseable {
         }
     }
 
-    /** Runs requests {@code from} to {@code to} as one batch of {@code batch} inputs, the rows past them padding. */
-    private void runChunk(Slot slot, List<TensorInput[]> requests, int from, int to, int batch, float[][] outputs)
+    /**
+     * Runs requests {@code from} to {@code to} as one batch of {@code batch} inputs, the rows past them
+     * padding. A request whose input fails to stage gets a failure instead of an output.
+     */
+    private void runChunk(Slot slot, List<TensorInput[]> requests, int from, int to, int batch, Results results)
             throws OrtException {
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
         OnnxTensor output = null;
+        RuntimeException[] failures = results.failures();
         try {
             int inputs = contract.inputNames().size();
             for (int i = 0; i < inputs; i++) {
                 int size = contract.inputSize(i);
                 FloatBuffer buffer = slot.buffer(i, batch * size);
                 for (int r = from; r < to; r++) {
-                    requests.get(r)[i].writeTo(buffer);
+                    if (failures[r] == null) {
+                        failures[r] = stage(requests.get(r)[i], i, buffer, (r - from) * size, batch * size);
+                    }
                 }
                 // The padding rows keep what they held (zeros, or an earlier run's inputs): a row's output
                 // depends on that row alone, and rewriting zeros would cost a GPU run of 16 with one request
-                // 37 MB of writes.
+                // 37 MB of writes. So does a failed request's row, whatever its input left there.
                 buffer.position(batch * size).flip();
                 feeds.put(contract.inputNames().get(i), OnnxTensor.createTensor(env, buffer, withBatch(batch, contract.inputShape(i))));
             }
@@ -295,10 +400,11 @@ public final class SessionPool implements AutoCloseable {
             output = OnnxTensor.createTensor(env, out, withBatch(batch, contract.outputShape()));
             runs.incrementAndGet();
             try (OrtSession.Result result = slot.session.run(feeds, Map.of(contract.outputName(), output))) {
-                out.rewind();
                 for (int r = from; r < to; r++) {
-                    outputs[r] = new float[size];
-                    out.get(outputs[r]);
+                    if (failures[r] == null) {
+                        results.outputs()[r] = new float[size];
+                        out.position((r - from) * size).get(results.outputs()[r]);
+                    }
                 }
             }
         } finally {
@@ -311,6 +417,33 @@ public final class SessionPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes one request's input {@code i} at {@code row} of {@code buffer}; null if it wrote exactly its
+     * size, else why not. The buffer is left at the row's end either way.
+     */
+    private RuntimeException stage(TensorInput input, int i, FloatBuffer buffer, int row, int limit) {
+        int size = contract.inputSize(i);
+        String wrote = null;
+        RuntimeException failure = null;
+        buffer.limit(limit).position(row);
+        try {
+            input.writeTo(buffer);
+            if (buffer.position() != row + size) {
+                wrote = (buffer.position() - row) + " floats";
+            }
+        } catch (BufferOverflowException e) {
+            wrote = "past the end of the batch";
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        if (wrote != null) {
+            failure = new IllegalStateException("input '" + contract.inputNames().get(i) + "': "
+                    + input.getClass().getSimpleName() + " wrote " + wrote + ", not its size() of " + size);
+        }
+        buffer.limit(limit).position(row + size);
+        return failure;
+    }
+
     private static long[] withBatch(int batch, long[] perSample) {
         long[] shape = new long[perSample.length + 1];
         shape[0] = batch;
@@ -320,26 +453,45 @@ public final class SessionPool implements AutoCloseable {
 
     /**
      * Closes every session, each once it is back from a run: closing a session under a run would free native
-     * memory the run still uses. Waits up to {@link #CLOSE_WAIT} for leased sessions, interrupted or not (a
-     * cancelled Flink task is interrupted while it closes), and leaves open one not back by then.
+     * memory the run still uses. From now on nothing can be borrowed (callers waiting for a session get an
+     * IllegalStateException). Waits up to {@link #CLOSE_WAIT} for leased sessions, interrupted or not (a
+     * cancelled Flink task is interrupted while it closes); one not back by then is closed by its lease.
      *
      * @throws IllegalStateException if a session was still leased after {@link #CLOSE_WAIT}
      */
     @Override
     public void close() throws OrtException {
-        List<Slot> back = new ArrayList<>(slots.size());
-        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        close(CLOSE_WAIT);
+    }
+
+    /** {@link #close()} waiting {@code wait} for leased sessions (for tests). */
+    void close(Duration wait) throws OrtException {
+        List<Slot> back;
+        int running;
         boolean interrupted = false;
-        while (back.size() < slots.size()) {
-            try {
-                Slot slot = free.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (slot == null) {
+        lock.lock();
+        try {
+            closed = true;
+            changed.signalAll(); // waiting borrowers give up
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (free.size() < slots.size()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
                     break;
                 }
-                back.add(slot);
-            } catch (InterruptedException e) {
-                interrupted = true;
+                try {
+                    changed.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
+            abandoned = true;
+            back = new ArrayList<>(free);
+            free.clear();
+            running = slots.size() - back.size();
+            slots.clear();
+        } finally {
+            lock.unlock();
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -352,14 +504,12 @@ public final class SessionPool implements AutoCloseable {
                 first = first == null ? e : first;
             }
         }
-        int running = slots.size() - back.size();
-        slots.clear();
         if (first != null) {
             throw first;
         }
         if (running > 0) {
             throw new IllegalStateException(running + " ONNX Runtime session(s) still running after "
-                    + CLOSE_WAIT.toSeconds() + " s were left open");
+                    + wait.toMillis() / 1000.0 + " s were left open, to be closed when they come back");
         }
     }
 }

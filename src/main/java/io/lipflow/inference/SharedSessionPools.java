@@ -49,7 +49,11 @@ public final class SharedSessionPools {
                 // the first runs at a batch size are several times slower (ONNX Runtime sizes its arena)
                 pool.warmUp(warmUpBatch, 2);
             } catch (OrtException | InterruptedException | RuntimeException e) {
-                pool.close();
+                try {
+                    pool.close();
+                } catch (OrtException | RuntimeException closing) {
+                    e.addSuppressed(closing);
+                }
                 throw e;
             }
             entry = new Entry(pool);

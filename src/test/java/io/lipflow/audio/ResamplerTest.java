@@ -1,13 +1,21 @@
 package io.lipflow.audio;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ResamplerTest {
@@ -99,6 +107,46 @@ class ResamplerTest {
         float[] out = Resampler.resample(tone(440, rate, 1.0, 0.5), rate, 16000);
         assertEquals(16000, out.length);
         assertEquals(0.5 / Math.sqrt(2), rms(out), 0.5 / Math.sqrt(2) * 0.012);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"44056,1000", "44056,5000", "44099,5000"})
+    void ratioOfMoreThan1024PhasesKeepsTheWaveform(int rate, double hz) {
+        // 2000 and 16000 phases: the taps are interpolated between tabulated positions
+        float[] out = Resampler.resample(tone(hz, rate, 1.0, 0.5), rate, 16000);
+        assertEquals(16000, out.length);
+        double worst = 0;
+        for (int n = 1000; n < out.length - 1000; n++) {
+            worst = Math.max(worst, Math.abs(out[n] - 0.5 * Math.sin(2 * Math.PI * hz * n / 16000)));
+        }
+        // the exact filter's passband ripple gives up to 7e-6 here; the tabulated position below
+        // without interpolation would be off by 3.5e-4 at 5 kHz
+        assertTrue(worst < 2e-5, "largest deviation from the ideal tone " + worst);
+    }
+
+    @Test
+    void streamsOfOneRatePairShareTheirFilterAlsoWhenRestored() throws IOException {
+        for (int rate : new int[] {44100, 44056}) {
+            Resampler a = new Resampler(rate, 16000);
+            a.process(tone(440, rate, 0.1, 0.5));
+            ByteArrayOutputStream state = new ByteArrayOutputStream();
+            a.writeTo(new DataOutputStream(state));
+            Resampler restored = Resampler.readFrom(new DataInputStream(new ByteArrayInputStream(state.toByteArray())));
+            assertSame(a.sharedFilter(), new Resampler(rate, 16000).sharedFilter(), rate + " Hz");
+            assertSame(a.sharedFilter(), restored.sharedFilter(), rate + " Hz, restored");
+        }
+        assertNotSame(new Resampler(44100, 16000).sharedFilter(), new Resampler(48000, 16000).sharedFilter());
+    }
+
+    @Test
+    void sharedFiltersStayWithinTheirMemoryBound() {
+        // 24 odd rates of about 2.3 MB of taps each: well over the bound if every one were kept
+        for (int rate = 44001; rate <= 44024; rate++) {
+            new Resampler(rate, 16000);
+            assertTrue(Resampler.cachedFilterBytes() <= Resampler.CACHE_BYTES,
+                    Resampler.cachedFilterBytes() + " bytes of filters after " + rate + " Hz");
+        }
+        assertSame(new Resampler(44024, 16000).sharedFilter(), new Resampler(44024, 16000).sharedFilter());
     }
 
     private static float[] concat(float[] a, float[] b) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -108,6 +109,60 @@ class InferenceBatcherTest {
             } finally {
                 batcher.close();
             }
+        }
+    }
+
+    @Test
+    void anInputThatWritesTheWrongCountFailsOnlyItsOwnRequest() throws Exception {
+        int face = 6 * 320 * 320;
+        float[][] faces = {TestModels.random(710, face, 0, 1), TestModels.random(711, face, 0, 1), TestModels.random(712, face, 0, 1)};
+        try (SessionPool mirror = new SessionPool(TestModels.mirror(), ModelContract.Kind.GENERATOR, 1, 1, Device.CPU)) {
+            // three requests fill a batch long before its delay is up: they run together
+            InferenceBatcher batcher = new InferenceBatcher(mirror, 3, Duration.ofSeconds(30));
+            try {
+                CompletableFuture<float[]> first = batcher.submit(TensorInput.of(faces[0]), TensorInput.of(new float[32 * 16 * 16]));
+                CompletableFuture<float[]> bad = batcher.submit(new SessionPoolTest.Miscounted(new float[100], face),
+                        TensorInput.of(new float[32 * 16 * 16]));
+                CompletableFuture<float[]> last = batcher.submit(TensorInput.of(faces[2]), TensorInput.of(new float[32 * 16 * 16]));
+                // the mirror's output is the first three channels of its face input
+                assertArrayEquals(Arrays.copyOf(faces[0], 3 * 320 * 320), first.get(30, TimeUnit.SECONDS));
+                assertArrayEquals(Arrays.copyOf(faces[2], 3 * 320 * 320), last.get(30, TimeUnit.SECONDS));
+                ExecutionException e = assertThrows(ExecutionException.class, () -> bad.get(30, TimeUnit.SECONDS));
+                assertEquals("input 'input': Miscounted wrote 100 floats, not its size() of 614400", e.getCause().getMessage());
+            } finally {
+                batcher.close();
+            }
+            assertEquals(1, batcher.batches());
+        }
+    }
+
+    @Test
+    void futuresCompleteOnceTheirSessionIsBack() throws Exception {
+        try (SessionPool pool = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU)) {
+            InferenceBatcher batcher = new InferenceBatcher(pool, 2, Duration.ofSeconds(30));
+            try {
+                CompletableFuture<float[]> first = batcher.submit(TensorInput.of(TestModels.random(720, WINDOW, -4, 4)));
+                // registered before the batch can run (it waits for a second request), so it runs on the worker
+                CompletableFuture<Integer> inUseThen = first.thenApply(out -> pool.inUse());
+                batcher.submit(TensorInput.of(TestModels.random(721, WINDOW, -4, 4)));
+                assertEquals(0, inUseThen.get(30, TimeUnit.SECONDS), "sessions leased when the future completed");
+            } finally {
+                batcher.close();
+            }
+        }
+    }
+
+    @Test
+    void requestsToABatcherWhosePoolClosedFail() throws Exception {
+        SessionPool pool = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU);
+        InferenceBatcher batcher = new InferenceBatcher(pool, 4, Duration.ofMillis(5));
+        try {
+            pool.close();
+            CompletableFuture<float[]> late = batcher.submit(TensorInput.of(new float[WINDOW]));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> late.get(30, TimeUnit.SECONDS));
+            assertEquals(ModelGenerator.ENCODER_FILE + ": the session pool is closed", e.getCause().getMessage());
+        } finally {
+            batcher.close();
         }
     }
 }

@@ -3,14 +3,19 @@ package io.lipflow.inference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -18,12 +23,21 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SessionPoolTest {
     private static final int FACE = 6 * 320 * 320;
     private static final int AUDIO = 32 * 16 * 16;
+
+    /** An input that says it has {@code size} floats but writes {@code values}. */
+    record Miscounted(float[] values, int size) implements TensorInput {
+        @Override
+        public void writeTo(FloatBuffer dst) {
+            dst.put(values);
+        }
+    }
 
     @Test
     void batchOfEightGivesTheSameOutputsAsEightSingleRuns() throws Exception {
@@ -158,11 +172,97 @@ class SessionPoolTest {
 
         List<TensorInput[]> request = new ArrayList<>();
         request.add(new TensorInput[] {TensorInput.of(TestModels.random(3, 80 * 16, -4, 4))});
-        float[] out = lease.run(request)[0];
+        float[] out = lease.run(request).orThrow()[0];
         assertEquals(512, out.length, "the leased session still runs");
         lease.close();
         closer.join(10_000);
         assertFalse(closer.isAlive(), "close ends once the session is back");
         assertEquals(List.of(), closeErrors);
+    }
+
+    @Test
+    void aRequestWhoseInputWritesTheWrongCountFailsAloneInItsBatch() throws Exception {
+        float[][] faces = new float[5][];
+        List<TensorInput[]> requests = new ArrayList<>();
+        for (int i = 0; i < faces.length; i++) {
+            faces[i] = TestModels.random(800 + i, FACE, 0, 1);
+            requests.add(TensorInput.of(faces[i], new float[AUDIO]));
+        }
+        requests.get(1)[0] = new Miscounted(Arrays.copyOf(faces[1], FACE - 7), FACE);
+        requests.get(2)[0] = new Miscounted(Arrays.copyOf(faces[2], FACE + 7), FACE);
+        // the last row's excess does not fit the batch's buffer
+        requests.get(4)[0] = new Miscounted(Arrays.copyOf(faces[4], FACE + 7), FACE);
+        try (SessionPool mirror = new SessionPool(TestModels.mirror(), ModelContract.Kind.GENERATOR, 1, 1, Device.CPU);
+             SessionPool.Lease lease = mirror.borrow()) {
+            SessionPool.Results results = lease.run(requests);
+            assertEquals(1, mirror.runs(), "one run for the batch");
+            for (int i : new int[] {0, 3}) {
+                assertNull(results.failures()[i], "request " + i);
+                // the mirror's output is the first three channels of its face input
+                assertArrayEquals(Arrays.copyOf(faces[i], 3 * 320 * 320), results.outputs()[i], "request " + i);
+            }
+            assertEquals("input 'input': Miscounted wrote 614393 floats, not its size() of 614400",
+                    results.failures()[1].getMessage());
+            assertEquals("input 'input': Miscounted wrote 614407 floats, not its size() of 614400",
+                    results.failures()[2].getMessage());
+            assertEquals("input 'input': Miscounted wrote past the end of the batch, not its size() of 614400",
+                    results.failures()[4].getMessage());
+            for (int i : new int[] {1, 2, 4}) {
+                assertNull(results.outputs()[i], "request " + i);
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class, results::orThrow);
+            assertSame(results.failures()[1], e);
+        }
+    }
+
+    @Test
+    void aClosedPoolLendsNothingAndThoseWaitingForASessionAreTold() throws Exception {
+        SessionPool pool = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU);
+        SessionPool.Lease lease = pool.borrow();
+        AtomicReference<Throwable> waited = new AtomicReference<>();
+        Thread borrower = new Thread(() -> {
+            try (SessionPool.Lease never = pool.borrow()) {
+                waited.set(new AssertionError("lent a session of a closing pool"));
+            } catch (Exception | Error e) {
+                waited.set(e);
+            }
+        });
+        borrower.start();
+        while (borrower.getState() != Thread.State.WAITING) {
+            Thread.sleep(1);
+        }
+        Thread closer = new Thread(() -> {
+            try {
+                pool.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        closer.start();
+        borrower.join(10_000);
+        assertFalse(borrower.isAlive(), "the waiting borrower is told once the pool closes");
+        assertTrue(waited.get() instanceof IllegalStateException, String.valueOf(waited.get()));
+        assertEquals(ModelGenerator.ENCODER_FILE + ": the session pool is closed", waited.get().getMessage());
+        assertThrows(IllegalStateException.class, pool::borrow);
+        assertThrows(IllegalStateException.class, () -> pool.run(new float[80 * 16]));
+
+        assertTrue(closer.isAlive(), "close waits for the leased session");
+        lease.close();
+        closer.join(10_000);
+        assertFalse(closer.isAlive(), "close ends once the session is back");
+    }
+
+    @Test
+    void aSessionStillLeasedWhenCloseGivesUpIsClosedByItsLease() throws Exception {
+        SessionPool pool = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 2, 1, Device.CPU);
+        SessionPool.Lease lease = pool.borrow();
+        OrtSession session = lease.session();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.close(Duration.ofMillis(50)));
+        assertTrue(e.getMessage().startsWith("1 ONNX Runtime session(s) still running after 0.05 s"), e.getMessage());
+        List<TensorInput[]> request = List.<TensorInput[]>of(new TensorInput[] {TensorInput.of(new float[80 * 16])});
+        assertEquals(512, lease.run(request).orThrow()[0].length, "the leased session still runs");
+        lease.close();
+        assertThrows(IllegalStateException.class, session::getInputInfo, "the lease closed the session");
+        assertEquals(0, pool.inUse());
     }
 }

@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -39,10 +42,30 @@ class SharedSessionPoolsTest {
         assertEquals(0, b.size(), "the last release closes the sessions");
     }
 
+    /** An input that, while its batch's session stages it, waits for the other one to be staged too. */
+    private record Meeting(float[] values, CyclicBarrier barrier) implements TensorInput {
+        @Override
+        public int size() {
+            return values.length;
+        }
+
+        @Override
+        public void writeTo(FloatBuffer dst) {
+            try {
+                barrier.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
+                throw new IllegalStateException("the other batcher's request was not staged meanwhile", e);
+            }
+            dst.put(values);
+        }
+    }
+
     @Test
-    void twoBatchersOnOneSharedPoolNeverRunMoreThanItsSessionsAndGetTheirOwnResults() throws Exception {
+    void twoBatchersOnOneSharedPoolRunOnBothItsSessionsAtOnceAndGetTheirOwnResults() throws Exception {
         SessionPool pool = SharedSessionPools.acquire(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 2, 1, Device.CPU, 1);
-        AtomicInteger peakInUse = new AtomicInteger();
+        AtomicInteger inUseWhenMet = new AtomicInteger();
+        // each batcher's first request waits inside its run for the other's: both sessions busy at once
+        CyclicBarrier meeting = new CyclicBarrier(2, () -> inUseWhenMet.set(pool.inUse()));
         try {
             int n = 40;
             float[][] mels = new float[n][];
@@ -53,16 +76,11 @@ class SharedSessionPoolsTest {
             }
             InferenceBatcher first = new InferenceBatcher(pool, 1, Duration.ZERO);
             InferenceBatcher second = new InferenceBatcher(pool, 1, Duration.ZERO);
-            Thread watcher = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    peakInUse.accumulateAndGet(pool.inUse(), Math::max);
-                }
-            });
-            watcher.start();
             List<CompletableFuture<float[]>> futures = new ArrayList<>();
             try {
                 for (int i = 0; i < n; i++) {
-                    futures.add((i % 2 == 0 ? first : second).submit(TensorInput.of(mels[i])));
+                    TensorInput input = i < 2 ? new Meeting(mels[i], meeting) : TensorInput.of(mels[i]);
+                    futures.add((i % 2 == 0 ? first : second).submit(input));
                 }
                 for (int i = 0; i < n; i++) {
                     assertArrayEquals(expected[i], futures.get(i).get(30, TimeUnit.SECONDS), 1e-5f, "request " + i);
@@ -70,12 +88,10 @@ class SharedSessionPoolsTest {
             } finally {
                 first.close();
                 second.close();
-                watcher.interrupt();
-                watcher.join();
             }
             assertEquals(n / 2, first.requests());
             assertEquals(n / 2, second.requests());
-            assertTrue(peakInUse.get() >= 1 && peakInUse.get() <= 2, "sessions in use: " + peakInUse.get());
+            assertEquals(2, inUseWhenMet.get(), "sessions in use while the two first requests were staged");
         } finally {
             SharedSessionPools.release(pool);
         }
