@@ -223,23 +223,34 @@ public final class Resampler {
         }
     }
 
-    /** sum of h[j] * x[offset + j] for j in [from, to), four independent sums to keep the FPU busy. */
+    /**
+     * sum of h[j] * x[offset + j] for j in [from, to), in eight independent sums: each addition waits for
+     * the one before in its sum, so eight keep the FPU busy where four left it half idle.
+     */
     private static double dot(double[] h, int from, int to, float[] x, int offset) {
         double a0 = 0;
         double a1 = 0;
         double a2 = 0;
         double a3 = 0;
+        double a4 = 0;
+        double a5 = 0;
+        double a6 = 0;
+        double a7 = 0;
         int j = from;
-        for (; j + 3 < to; j += 4) {
+        for (; j + 7 < to; j += 8) {
             a0 += h[j] * x[offset + j];
             a1 += h[j + 1] * x[offset + j + 1];
             a2 += h[j + 2] * x[offset + j + 2];
             a3 += h[j + 3] * x[offset + j + 3];
+            a4 += h[j + 4] * x[offset + j + 4];
+            a5 += h[j + 5] * x[offset + j + 5];
+            a6 += h[j + 6] * x[offset + j + 6];
+            a7 += h[j + 7] * x[offset + j + 7];
         }
         for (; j < to; j++) {
             a0 += h[j] * x[offset + j];
         }
-        return (a0 + a1) + (a2 + a3);
+        return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
     }
 
     /** Writes the streaming state (rates and buffered input). */

@@ -40,7 +40,8 @@ public final class MelWindowStream {
 
     private final int sampleRate;
     private final Resampler resampler;
-    private final MelSpectrogram spectrogram = new MelSpectrogram();
+    /** FFT plan and scratch space, made once per thread: the job restores a stream for every chunk. */
+    private static final ThreadLocal<MelSpectrogram> SPECTROGRAM = ThreadLocal.withInitial(MelSpectrogram::new);
 
     /** Samples received at 16 kHz. */
     private long received;
@@ -142,6 +143,7 @@ public final class MelWindowStream {
     }
 
     private void emitFrames(int until, Sink sink) {
+        MelSpectrogram spectrogram = SPECTROGRAM.get();
         for (; nextFrame < until; nextFrame++) {
             float[] frame = spectrogram.frame(signal, signalStart, (long) nextFrame * MelSpectrogram.HOP, received);
             frames.add(frame);
