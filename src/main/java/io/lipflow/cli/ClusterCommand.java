@@ -1,5 +1,6 @@
 package io.lipflow.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.lipflow.job.DeadLetterLog;
 import io.lipflow.job.FrameAssembly;
 
@@ -30,7 +31,7 @@ final class ClusterCommand implements Command {
     public String usage() {
         return String.join("\n",
                 "up [--slots N]                        start a JobManager and a TaskManager on 127.0.0.1",
-                "submit <run options> [--name NAME] [--detach] [--jar JAR]   run the job jar on it",
+                "submit <run options> [--detach] [--jar JAR]   run the job jar on it",
                 "down                                  stop the cluster");
     }
 
@@ -103,7 +104,8 @@ final class ClusterCommand implements Command {
             long frames = rest.accumulator(jobId, FrameAssembly.ACCUMULATOR);
             if (frames != lastFrames || !state.equals(lastState)) {
                 // a job that keeps failing shows as RESTARTING with its cause, not as silence
-                String cause = state.equals("RESTARTING") ? " (" + rootCause(rest, jobId) + ")" : "";
+                String cause = state.equals("RESTARTING") ? rootCause(rest, jobId) : "";
+                cause = cause.isEmpty() ? "" : " (" + cause + ")";
                 System.out.printf("cluster submit: %s%s, %d frames after %.0f s%n", state, cause, frames,
                         (System.nanoTime() - start) / 1e9);
                 lastFrames = frames;
@@ -120,9 +122,10 @@ final class ClusterCommand implements Command {
                 jobId, frames, seconds, frames / seconds, rest.accumulator(jobId, DeadLetterLog.ACCUMULATOR));
     }
 
-    /** The first line of the job's last failure, or "" when it has none. */
+    /** The first line of the job's latest failure (Flink 2's exception history), or "" when it has none. */
     private static String rootCause(ClusterRest rest, String jobId) throws IOException, InterruptedException {
-        return rest.get("/jobs/" + jobId + "/exceptions").path("root-exception").asText("").lines().findFirst().orElse("");
+        JsonNode latest = rest.get("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries").path(0);
+        return latest.path("stacktrace").asText("").lines().findFirst().orElse(latest.path("exceptionName").asText(""));
     }
 
     /** Builds the shaded job jar when it is missing or older than the classes {@code ./lipflow} built. */

@@ -27,7 +27,7 @@ final class JobSpec {
             "[--batch N] [--batch-delay-ms MS] [--sessions N] [--threads N] [--in-flight N] [--checkpoint-seconds S]",
             "[--max-utterance-seconds S] [--max-buffered-mb M]   (default 600 s, 256 MiB per speaker)",
             "[--utterance-timeout-seconds S]   (an utterance without a chunk for S s is ended; default 60)",
-            "[--avatar-cache-mb M]   (prepared avatars kept per TaskManager; default half its heap)",
+            "[--avatar-cache-mb M]   (prepared avatars the job keeps in each TaskManager; default half its heap)",
             "[--name N]   (the job's name, default lipflow; Kafka transaction ids start with it: one name per job)");
 
     String name;
@@ -49,7 +49,8 @@ final class JobSpec {
         JobSpec s = new JobSpec();
         s.name = args.get("name", "lipflow");
         if (!AvatarStore.isSafeName(s.name)) {
-            throw new UserError("--name must be 1-64 letters, digits, '.', '_' or '-', got '" + s.name + "'");
+            throw new UserError("--name must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, got '"
+                    + s.name + "'");
         }
         String audio = args.get("audio", null);
         s.kafkaIn = args.get("kafka", null);

@@ -3,6 +3,7 @@ package io.lipflow.frames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
+import java.util.zip.CRC32C;
 
 /**
  * All templates of an avatar, each preprocessed once ({@link PreparedTemplate}), and the template each
@@ -12,6 +13,7 @@ public final class PreparedAvatar {
     private final String id;
     private final List<PreparedTemplate> templates;
     private final long bytes;
+    private final long fingerprint;
 
     public PreparedAvatar(String id, List<PreparedTemplate> templates) {
         if (templates.isEmpty()) {
@@ -20,6 +22,11 @@ public final class PreparedAvatar {
         this.id = id;
         this.templates = List.copyOf(templates);
         this.bytes = templates.stream().mapToLong(PreparedTemplate::bytes).sum();
+        CRC32C crc = new CRC32C();
+        for (PreparedTemplate t : this.templates) {
+            crc.update(t.crop());
+        }
+        this.fingerprint = (long) this.templates.size() << 32 | crc.getValue();
     }
 
     /**
@@ -38,6 +45,14 @@ public final class PreparedAvatar {
 
     public int templateCount() {
         return templates.size();
+    }
+
+    /**
+     * Tells this avatar's templates apart from another import's under the same id (their count and a
+     * checksum of their crops; ~1 ms per 50 templates at preparation), for crops kept elsewhere.
+     */
+    public long fingerprint() {
+        return fingerprint;
     }
 
     /** Bytes held ({@link PreparedTemplate#bytes}): ~0.8 MB a 1280x720 template for JPEG output, ~3 MB for PNG. */

@@ -1,5 +1,8 @@
 package io.lipflow.inference;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * own the pool: close this first, then the pool.
  */
 public final class InferenceBatcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceBatcher.class);
     private record Request(TensorInput[] inputs, long submittedNanos, CompletableFuture<float[]> result) {}
 
     private final SessionPool pool;
@@ -156,11 +160,22 @@ public final class InferenceBatcher implements AutoCloseable {
                 inputs.add(r.inputs());
             }
             SessionPool.Results results;
-            try (lease) {
+            try {
                 results = lease.run(inputs);
             } catch (Exception | Error e) {
+                try {
+                    lease.close();
+                } catch (RuntimeException closing) {
+                    e.addSuppressed(closing);
+                }
                 fail(batch, e);
                 return;
+            }
+            try {
+                lease.close();
+            } catch (RuntimeException closing) {
+                // only a session handed back after its pool closed can fail to close: the results stand
+                LOG.warn("a session could not be closed after its batch", closing);
             }
             batches.incrementAndGet();
             requests.addAndGet(batch.size());

@@ -36,6 +36,7 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
     private transient ValueState<String> refused;
     private transient ValueState<String> avatar;
     private transient ValueState<Integer> templates;
+    private transient ValueState<Long> fingerprint;
     private transient MapState<Integer, byte[]> crops;
 
     public FramePlanning(JobSettings settings) {
@@ -55,6 +56,9 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
         var countDesc = new ValueStateDescriptor<>("templates", Types.INT);
         countDesc.enableTimeToLive(idle);
         templates = getRuntimeContext().getState(countDesc);
+        var fingerprintDesc = new ValueStateDescriptor<>("avatar-fingerprint", Types.LONG);
+        fingerprintDesc.enableTimeToLive(idle);
+        fingerprint = getRuntimeContext().getState(fingerprintDesc);
         var cropDesc = new MapStateDescriptor<>("avatar-crops", Types.INT, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
         cropDesc.enableTimeToLive(idle);
         crops = getRuntimeContext().getMapState(cropDesc);
@@ -127,8 +131,8 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
     /**
      * Binds the speaker to avatar {@code id}, dropping the crops of the avatar it had before; returns its
      * template count (read once: the state may expire between two reads). At an utterance's start the
-     * count is checked against the avatar as prepared now: one re-imported with other templates since
-     * (after a restart or a cache drop) replaces the crops of the old.
+     * binding is checked against the avatar as prepared now ({@link PreparedAvatar#fingerprint}): one
+     * imported again since (read anew after a restart or a cache drop) replaces the old one's crops.
      */
     private int bindAvatar(String id, boolean utteranceStart) throws Exception {
         Integer count = templates.value();
@@ -137,11 +141,12 @@ public class FramePlanning extends KeyedProcessFunction<String, FeatureEvent, Fr
             return count;
         }
         PreparedAvatar prepared = AvatarCache.get(settings, id);
-        if (bound && count == prepared.templateCount()) {
+        if (bound && Long.valueOf(prepared.fingerprint()).equals(fingerprint.value())) {
             return count;
         }
         crops.clear();
         templates.update(prepared.templateCount());
+        fingerprint.update(prepared.fingerprint());
         avatar.update(id);
         return prepared.templateCount();
     }

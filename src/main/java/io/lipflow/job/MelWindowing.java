@@ -45,6 +45,8 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
     /** Arrival time of the chunk being processed (epoch ms). */
     private transient long arrival;
     private transient ValueState<String> refused;
+    /** Processing time of this instance's first call: idleness is not counted from before a restore. */
+    private transient long startedMillis = -1;
 
     /** What the operator knows about a speaker's open utterance. */
     public static class Utterance {
@@ -136,8 +138,10 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
             finish(u, s, out);
         } else {
             u.lastChunkMillis = ctx.timerService().currentProcessingTime();
-            // whole seconds: one timer a second at most, however many chunks; each checks idleness when it fires
-            long check = (u.lastChunkMillis + timeoutMillis) / 1000 * 1000 + 1000;
+            if (startedMillis < 0) {
+                startedMillis = u.lastChunkMillis;
+            }
+            long check = nextCheck(u.lastChunkMillis);
             if (check != u.checkMillis) {
                 ctx.timerService().registerProcessingTimeTimer(check);
                 u.checkMillis = check;
@@ -150,15 +154,35 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<FeatureEvent> out) throws Exception {
+        long now = ctx.timerService().currentProcessingTime();
+        if (startedMillis < 0) {
+            startedMillis = now;
+        }
         Utterance u = utterance.value();
-        if (u == null || ctx.timerService().currentProcessingTime() - u.lastChunkMillis < timeoutMillis) {
-            return; // ended, or audio came since this check was set
+        if (u == null) {
+            return; // ended since this check was set
+        }
+        // a job restored after a while fires the checks that fell due meanwhile: the downtime is not the producer's
+        long quietSince = Math.max(u.lastChunkMillis, startedMillis);
+        if (now - quietSince < timeoutMillis) {
+            if (now >= u.checkMillis) {
+                // no later check is set (audio came before this one's time, or the downtime moved the start)
+                u.checkMillis = nextCheck(quietSince);
+                ctx.timerService().registerProcessingTimeTimer(u.checkMillis);
+                utterance.update(u);
+            }
+            return;
         }
         arrival = System.currentTimeMillis();
         ctx.output(DeadLetter.TAG, new DeadLetter(u.speaker, u.id, STAGE, String.format(Locale.ROOT,
                 "speaker '%s' utterance '%s': no audio for %d s after chunk %d; ended with the %.2f s received",
                 u.speaker, u.id, timeoutMillis / 1000, u.nextSeq - 1, u.samples / (double) u.sampleRate)));
         finish(u, MelWindowStream.restore(stream.value()), out);
+    }
+
+    /** The idle check for quiet since {@code millis}, on a whole second: one timer a second at most. */
+    private long nextCheck(long millis) {
+        return (millis + timeoutMillis) / 1000 * 1000 + 1000;
     }
 
     private FeatureEvent windowEvent(Utterance u, MelWindow w) {

@@ -12,7 +12,10 @@ import org.apache.flink.connector.file.src.util.CheckpointedPosition;
 import org.apache.flink.connector.file.src.util.IteratorResultIterator;
 import org.apache.flink.core.fs.FSDataInputStream;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -81,8 +84,9 @@ public final class WavFileFormat implements BulkFormat<AudioChunk, FileSourceSpl
             audio = WavDecoder.decode(readAll(split), name);
         } catch (AudioFormatException e) {
             return List.of(AudioChunk.failed(speaker, avatar, utterance, e.getMessage()));
-        } catch (IOException e) {
-            // unreadable (permissions, deleted since it was listed): this file's problem, not the job's
+        } catch (FileNotFoundException | NoSuchFileException | AccessDeniedException e) {
+            // gone since it was listed, or not ours to read: this file's problem, not the job's. Other read
+            // errors (a file system's hiccup) fail the task, and the restored reader reads the file again.
             return List.of(AudioChunk.failed(speaker, avatar, utterance, name + ": cannot be read: " + e));
         }
         int size = Math.max(1, (int) Math.round(audio.sampleRate() * chunkSeconds));

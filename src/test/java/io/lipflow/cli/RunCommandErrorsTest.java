@@ -124,7 +124,7 @@ class RunCommandErrorsTest {
 
     @Test
     void jobNameThatCannotPrefixTransactionIds() {
-        assertUserError(run("--name", "my job"), "--name must be 1-64 letters, digits, '.', '_' or '-', got 'my job'");
+        assertUserError(run("--name", "my job"), "--name must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, got 'my job'");
     }
 
     @Test

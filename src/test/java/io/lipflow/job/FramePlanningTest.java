@@ -173,4 +173,43 @@ class FramePlanningTest {
         }
         h.close();
     }
+
+    @Test
+    void anAvatarReimportedWithAsManyTemplatesGivesTheNextUtteranceItsNewCrops() throws Exception {
+        JobSettings settings = new JobSettings();
+        Path dir = avatar("same", 3);
+        settings.avatarDirs.put("same", dir.toString());
+        var h = harness(settings);
+        for (int i = 0; i <= LOOK_AHEAD + 2; i++) {
+            window(h, "s1", "same", i); // frames 0..2: every template's crop put into state
+        }
+        h.processElement(new StreamRecord<>(FeatureEvent.end("s1", "same", "u", LOOK_AHEAD + 3, new float[0], 16000)));
+        assertEquals(3, cropsHeld(h, "s1"));
+
+        // imported again with its first two frames swapped, and the old one dropped from the cache
+        for (String[] f : new String[][] {{"full_body_img", ".jpg"}, {"landmarks", ".lms"}}) {
+            Path a = dir.resolve(f[0]).resolve("0" + f[1]);
+            Path b = dir.resolve(f[0]).resolve("1" + f[1]);
+            Path t = dir.resolve(f[0]).resolve("t" + f[1]);
+            Files.move(a, t);
+            Files.move(b, a);
+            Files.move(t, b);
+        }
+        JobSettings small = new JobSettings();
+        small.avatarCacheMegabytes = 1;
+        small.avatarDirs.put("other", avatar("other3", 1).toString());
+        AvatarCache.get(small, "other");
+        PreparedAvatar now = AvatarCache.get(settings, "same");
+
+        h.getOutput().clear();
+        for (int i = 0; i <= LOOK_AHEAD + 1; i++) {
+            h.processElement(new StreamRecord<>(FeatureEvent.item("s1", "same", "u2", i, new float[AudioContext.EMBEDDING])));
+        }
+        List<FrameEvent> frames = h.extractOutputValues();
+        assertEquals(2, frames.size());
+        for (FrameEvent f : frames) {
+            assertArrayEquals(now.template(f.template).crop(), f.crop, "frame " + f.index + "'s crop is the new import's");
+        }
+        h.close();
+    }
 }

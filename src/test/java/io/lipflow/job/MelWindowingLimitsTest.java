@@ -115,4 +115,43 @@ class MelWindowingLimitsTest {
         assertEquals("next", last.utterance);
         h.close();
     }
+
+    @Test
+    void aJobRestoredAfterDowntimeDoesNotCountTheDowntimeAsSilence() throws Exception {
+        var h = harness(600, 1 << 20);
+        float[] x = JobFixtures.speech(0.5, 5);
+        h.setProcessingTime(1_000);
+        h.processElement(new StreamRecord<>(chunk("live", 0, 16000, java.util.Arrays.copyOf(x, 4000), false)));
+        var snapshot = h.snapshot(1, 1_000);
+        h.close();
+
+        // restored five minutes later: the check that fell due meanwhile fires at once
+        JobSettings settings = new JobSettings();
+        var r = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MelWindowing(settings)),
+                (AudioChunk c) -> c.speaker, Types.STRING);
+        r.setProcessingTime(0);
+        r.initializeState(snapshot);
+        r.open();
+        r.setProcessingTime(301_000);
+        assertTrue(reasons(r).isEmpty(), "the producer gets the timeout from the restore on");
+        r.setProcessingTime(330_000);
+        r.processElement(new StreamRecord<>(chunk("live", 1, 16000, java.util.Arrays.copyOfRange(x, 4000, x.length), true)));
+        assertTrue(reasons(r).isEmpty());
+        FeatureEvent end = r.extractOutputValues().get(r.extractOutputValues().size() - 1);
+        assertTrue(end.end && !end.abandoned());
+        assertArrayEquals(x, end.audio, "the utterance is whole");
+        r.close();
+
+        // and a producer that is gone after the restore is still timed out
+        var g = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MelWindowing(settings)),
+                (AudioChunk c) -> c.speaker, Types.STRING);
+        g.initializeState(snapshot);
+        g.open();
+        g.setProcessingTime(301_000);
+        assertTrue(reasons(g).isEmpty());
+        g.setProcessingTime(362_000);
+        assertEquals(List.of("speaker 'ann' utterance 'live': no audio for 60 s after chunk 0; ended with the 0.25 s received"),
+                reasons(g));
+        g.close();
+    }
 }
