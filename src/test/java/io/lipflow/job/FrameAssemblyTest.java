@@ -8,6 +8,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,15 +26,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The in-order emitter: frames whose inference finished out of order leave in sequence. */
 class FrameAssemblyTest {
+    private JobSettings settings;
+    /** Avatar "av" (4 templates), every test's. */
+    private PreparedAvatar avatar;
 
-    @Test
-    void releasesFramesStrictlyInSequenceAndClearsStateAtTheEnd() throws Exception {
-        JobSettings settings = new JobSettings();
+    @BeforeEach
+    void avatar() throws Exception {
+        settings = new JobSettings();
         settings.avatarDirs.put("av", TestAssets.avatar("av", 4, 0).toString());
-        PreparedAvatar avatar = AvatarCache.get(settings, "av");
+        avatar = AvatarCache.get(settings, "av");
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, FrameEvent, VideoFrame> harness(JobSettings settings)
+            throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new FrameAssembly(settings)),
                 (FrameEvent e) -> e.speaker, Types.STRING);
         h.open();
+        return h;
+    }
+
+    @Test
+    void releasesFramesStrictlyInSequenceAndClearsStateAtTheEnd() throws Exception {
+        var h = harness(settings);
 
         int frames = 12;
         List<FrameEvent> events = new ArrayList<>();
@@ -71,13 +85,8 @@ class FrameAssemblyTest {
 
     @Test
     void aFrameWhoseAvatarCannotBeHadIsDeadLetteredAndTheOthersGoOn(@TempDir Path tmp) throws Exception {
-        JobSettings settings = new JobSettings();
-        settings.avatarDirs.put("av", TestAssets.avatar("av", 4, 0).toString());
         settings.avatarDirs.put("gone", tmp.resolve("gone").toString()); // removed while the job ran, say
-        PreparedAvatar avatar = AvatarCache.get(settings, "av");
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new FrameAssembly(settings)),
-                (FrameEvent e) -> e.speaker, Types.STRING);
-        h.open();
+        var h = harness(settings);
 
         byte[] crop = avatar.template(0).crop();
         for (String[] speaker : new String[][] {{"s1", "gone"}, {"s2", "av"}}) {
@@ -102,12 +111,7 @@ class FrameAssemblyTest {
 
     @Test
     void aTemplateTheAvatarNoLongerHasDeadLettersTheUtterance() throws Exception {
-        JobSettings settings = new JobSettings();
-        settings.avatarDirs.put("av", TestAssets.avatar("av", 4, 0).toString());
-        PreparedAvatar avatar = AvatarCache.get(settings, "av");
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new FrameAssembly(settings)),
-                (FrameEvent e) -> e.speaker, Types.STRING);
-        h.open();
+        var h = harness(settings);
 
         // planned from a template count kept in state from before the avatar was imported again with 4 templates
         byte[] crop = avatar.template(0).crop();

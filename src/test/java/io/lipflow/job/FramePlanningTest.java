@@ -67,6 +67,14 @@ class FramePlanningTest {
         return held;
     }
 
+    /** Drops every other avatar from the process's cache: a job with a 1 MB budget prepares avatar {@code id}. */
+    private void fillTheCache(String id) throws Exception {
+        JobSettings small = new JobSettings();
+        small.avatarCacheMegabytes = 1;
+        small.avatarDirs.put(id, avatar(id, 1).toString());
+        AvatarCache.get(small, id);
+    }
+
     @Test
     void eachCropIsPutWhenItsTemplateIsFirstUsedAndAgainAfterItExpired() throws Exception {
         JobSettings settings = new JobSettings();
@@ -111,10 +119,7 @@ class FramePlanningTest {
 
         // both avatars leave the process's cache (another one used since fills its budget), and one's files
         // break meanwhile
-        JobSettings small = new JobSettings();
-        small.avatarCacheMegabytes = 1;
-        small.avatarDirs.put("other", avatar("other", 1).toString());
-        AvatarCache.get(small, "other");
+        fillTheCache("other");
         Files.write(broken.resolve("full_body_img").resolve("1.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3});
 
         for (int i = LOOK_AHEAD + 1; i <= LOOK_AHEAD + 3; i++) {
@@ -152,10 +157,7 @@ class FramePlanningTest {
         // re-imported with 2 templates, and the old one dropped from the cache (another avatar filled its budget)
         org.apache.flink.util.FileUtils.deleteDirectory(dir.toFile());
         DemoAvatar.writeDataset(dir, 2);
-        JobSettings small = new JobSettings();
-        small.avatarCacheMegabytes = 1;
-        small.avatarDirs.put("other", avatar("other2", 1).toString());
-        AvatarCache.get(small, "other");
+        fillTheCache("other2");
         PreparedAvatar now = AvatarCache.get(settings, "re");
         assertEquals(2, now.templateCount());
 
@@ -195,10 +197,7 @@ class FramePlanningTest {
             Files.move(b, a);
             Files.move(t, b);
         }
-        JobSettings small = new JobSettings();
-        small.avatarCacheMegabytes = 1;
-        small.avatarDirs.put("other", avatar("other3", 1).toString());
-        AvatarCache.get(small, "other");
+        fillTheCache("other3");
         PreparedAvatar now = AvatarCache.get(settings, "same");
 
         h.getOutput().clear();
