@@ -83,6 +83,9 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
     public void processElement(AudioChunk chunk, Context ctx, Collector<FeatureEvent> out) throws Exception {
         long start = System.nanoTime();
         arrival = System.currentTimeMillis();
+        if (startedMillis < 0) {
+            startedMillis = ctx.timerService().currentProcessingTime();
+        }
         if (chunk.error != null) {
             // undecodable input is no part of the speaker's open utterance, which goes on
             ctx.output(DeadLetter.TAG, new DeadLetter(chunk.speaker, chunk.utterance, STAGE, chunk.error));
@@ -138,9 +141,6 @@ public class MelWindowing extends KeyedProcessFunction<String, AudioChunk, Featu
             finish(u, s, out);
         } else {
             u.lastChunkMillis = ctx.timerService().currentProcessingTime();
-            if (startedMillis < 0) {
-                startedMillis = u.lastChunkMillis;
-            }
             long check = nextCheck(u.lastChunkMillis);
             if (check != u.checkMillis) {
                 ctx.timerService().registerProcessingTimeTimer(check);
