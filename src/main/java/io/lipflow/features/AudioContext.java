@@ -66,7 +66,10 @@ public final class AudioContext {
         }
     }
 
-    /** Declares N = the number of encoder outputs added and emits the remaining frames up to N + 1. With N = 0 there are no frames. */
+    /**
+     * Declares N = the number of encoder outputs added and emits the remaining frames up to N + 1. With
+     * N = 0 there are no frames.
+     */
     public <E extends Exception> void end(FrameSink<E> out) throws E {
         if (ended) {
             throw new IllegalStateException("end() called twice");

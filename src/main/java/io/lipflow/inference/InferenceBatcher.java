@@ -159,23 +159,26 @@ public final class InferenceBatcher implements AutoCloseable {
             for (Request r : batch) {
                 inputs.add(r.inputs());
             }
-            SessionPool.Results results;
+            SessionPool.Results results = null;
+            Throwable failed = null;
             try {
                 results = lease.run(inputs);
             } catch (Exception | Error e) {
-                try {
-                    lease.close();
-                } catch (RuntimeException closing) {
-                    e.addSuppressed(closing);
-                }
-                fail(batch, e);
-                return;
+                failed = e;
             }
             try {
                 lease.close();
             } catch (RuntimeException closing) {
-                // only a session handed back after its pool closed can fail to close: the results stand
-                LOG.warn("a session could not be closed after its batch", closing);
+                // only a session handed back after its pool closed can fail to close: a finished batch stands
+                if (failed != null) {
+                    failed.addSuppressed(closing);
+                } else {
+                    LOG.warn("a session could not be closed after its batch", closing);
+                }
+            }
+            if (failed != null) {
+                fail(batch, failed);
+                return;
             }
             batches.incrementAndGet();
             requests.addAndGet(batch.size());

@@ -78,6 +78,7 @@ public final class AudioSources {
      */
     static final class SettledFiles implements Predicate<Path>, Serializable {
         private static final long serialVersionUID = 1L;
+        private static final DefaultFileFilter VISIBLE = new DefaultFileFilter();
         private final long quietMillis;
 
         SettledFiles(long quietMillis) {
@@ -86,7 +87,7 @@ public final class AudioSources {
 
         @Override
         public boolean test(Path path) {
-            if (!new DefaultFileFilter().test(path)) {
+            if (!VISIBLE.test(path)) {
                 return false;
             }
             try {
