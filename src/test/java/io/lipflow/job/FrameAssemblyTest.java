@@ -45,6 +45,19 @@ class FrameAssemblyTest {
         return h;
     }
 
+    /** A generated frame as the mirror model returns it: the crop's own lower face. */
+    private static FrameEvent mirrored(String speaker, String avatarId, int index, int template, byte[] crop) {
+        FrameEvent e = FrameEvent.frame(speaker, avatarId, "u", index, template, null, crop);
+        e.face = Arrays.copyOf(FaceCrop.input(crop), FaceCrop.OUTPUT_SIZE);
+        return e;
+    }
+
+    private static List<DeadLetter> deadLetters(KeyedOneInputStreamOperatorTestHarness<String, FrameEvent, VideoFrame> h) {
+        List<DeadLetter> dead = new ArrayList<>();
+        h.getSideOutput(DeadLetter.TAG).forEach(r -> dead.add(r.getValue()));
+        return dead;
+    }
+
     @Test
     void releasesFramesStrictlyInSequenceAndClearsStateAtTheEnd() throws Exception {
         var h = harness(settings);
@@ -54,10 +67,7 @@ class FrameAssemblyTest {
         for (String speaker : List.of("s1", "s2")) {
             for (int i = 0; i < frames; i++) {
                 int template = io.lipflow.frames.TemplateOrder.templateFor(i, avatar.templateCount());
-                byte[] crop = avatar.template(template).crop();
-                FrameEvent e = FrameEvent.frame(speaker, "av", "u", i, template, null, crop);
-                e.face = Arrays.copyOf(FaceCrop.input(crop), FaceCrop.OUTPUT_SIZE); // what the mirror model returns
-                events.add(e);
+                events.add(mirrored(speaker, "av", i, template, avatar.template(template).crop()));
             }
             events.add(FrameEvent.end(speaker, "av", "u", frames, new float[] {0.5f}, 16000));
         }
@@ -91,9 +101,7 @@ class FrameAssemblyTest {
         byte[] crop = avatar.template(0).crop();
         for (String[] speaker : new String[][] {{"s1", "gone"}, {"s2", "av"}}) {
             for (int i = 0; i < 3; i++) {
-                FrameEvent e = FrameEvent.frame(speaker[0], speaker[1], "u", i, 0, null, crop);
-                e.face = Arrays.copyOf(FaceCrop.input(crop), FaceCrop.OUTPUT_SIZE);
-                h.processElement(new StreamRecord<>(e));
+                h.processElement(new StreamRecord<>(mirrored(speaker[0], speaker[1], i, 0, crop)));
             }
             h.processElement(new StreamRecord<>(FrameEvent.end(speaker[0], speaker[1], "u", 3, new float[] {0.5f}, 16000)));
         }
@@ -101,8 +109,7 @@ class FrameAssemblyTest {
         List<VideoFrame> out = h.extractOutputValues();
         assertEquals(List.of(), out.stream().filter(f -> f.speaker.equals("s1")).toList(), "no frames, no end marker");
         assertEquals(4, out.stream().filter(f -> f.speaker.equals("s2")).count(), "the other speaker's frames and end");
-        List<DeadLetter> dead = new ArrayList<>();
-        h.getSideOutput(DeadLetter.TAG).forEach(r -> dead.add(r.getValue()));
+        List<DeadLetter> dead = deadLetters(h);
         assertEquals(1, dead.size(), "one dead letter for the utterance: " + dead);
         assertEquals("s1", dead.get(0).speaker);
         assertEquals(0, h.numKeyedStateEntries(), "the broken utterance's state is cleared too");
@@ -116,15 +123,12 @@ class FrameAssemblyTest {
         // planned from a template count kept in state from before the avatar was imported again with 4 templates
         byte[] crop = avatar.template(0).crop();
         for (int i = 0; i < 3; i++) {
-            FrameEvent e = FrameEvent.frame("s1", "av", "u", i, avatar.templateCount() + i, null, crop);
-            e.face = Arrays.copyOf(FaceCrop.input(crop), FaceCrop.OUTPUT_SIZE);
-            h.processElement(new StreamRecord<>(e));
+            h.processElement(new StreamRecord<>(mirrored("s1", "av", i, avatar.templateCount() + i, crop)));
         }
         h.processElement(new StreamRecord<>(FrameEvent.end("s1", "av", "u", 3, new float[] {0.5f}, 16000)));
 
         assertEquals(List.of(), h.extractOutputValues(), "no frames, no end marker");
-        List<DeadLetter> dead = new ArrayList<>();
-        h.getSideOutput(DeadLetter.TAG).forEach(r -> dead.add(r.getValue()));
+        List<DeadLetter> dead = deadLetters(h);
         assertEquals(1, dead.size(), "one dead letter for the utterance: " + dead);
         assertEquals("avatar 'av' has no template 4: it has 4", dead.get(0).reason);
         assertEquals(0, h.numKeyedStateEntries(), "the broken utterance's state is cleared");

@@ -50,7 +50,18 @@ class FramePlanningTest {
 
     private static void window(KeyedOneInputStreamOperatorTestHarness<String, FeatureEvent, FrameEvent> h,
                                String speaker, String avatar, int index) throws Exception {
-        h.processElement(new StreamRecord<>(FeatureEvent.item(speaker, avatar, "u", index, new float[AudioContext.EMBEDDING])));
+        window(h, speaker, avatar, "u", index);
+    }
+
+    private static void window(KeyedOneInputStreamOperatorTestHarness<String, FeatureEvent, FrameEvent> h,
+                               String speaker, String avatar, String utterance, int index) throws Exception {
+        h.processElement(new StreamRecord<>(FeatureEvent.item(speaker, avatar, utterance, index, new float[AudioContext.EMBEDDING])));
+    }
+
+    /** Ends utterance "u" after its {@code windows} windows. */
+    private static void end(KeyedOneInputStreamOperatorTestHarness<String, FeatureEvent, FrameEvent> h,
+                            String speaker, String avatar, int windows) throws Exception {
+        h.processElement(new StreamRecord<>(FeatureEvent.end(speaker, avatar, "u", windows, new float[0], 16000)));
     }
 
     /** Distinct crops the speaker holds in keyed state. */
@@ -152,7 +163,7 @@ class FramePlanningTest {
         for (int i = 0; i <= LOOK_AHEAD + 3; i++) {
             window(h, "s1", "re", i); // frames 0..3: templates 0..3
         }
-        h.processElement(new StreamRecord<>(FeatureEvent.end("s1", "re", "u", LOOK_AHEAD + 4, new float[0], 16000)));
+        end(h, "s1", "re", LOOK_AHEAD + 4);
 
         // re-imported with 2 templates, and the old one dropped from the cache (another avatar filled its budget)
         org.apache.flink.util.FileUtils.deleteDirectory(dir.toFile());
@@ -163,7 +174,7 @@ class FramePlanningTest {
 
         h.getOutput().clear();
         for (int i = 0; i <= LOOK_AHEAD + 3; i++) {
-            h.processElement(new StreamRecord<>(FeatureEvent.item("s1", "re", "u2", i, new float[AudioContext.EMBEDDING])));
+            window(h, "s1", "re", "u2", i);
         }
         List<FrameEvent> frames = h.extractOutputValues();
         assertTrue(h.getSideOutput(DeadLetter.TAG) == null || h.getSideOutput(DeadLetter.TAG).isEmpty(),
@@ -185,7 +196,7 @@ class FramePlanningTest {
         for (int i = 0; i <= LOOK_AHEAD + 2; i++) {
             window(h, "s1", "same", i); // frames 0..2: every template's crop put into state
         }
-        h.processElement(new StreamRecord<>(FeatureEvent.end("s1", "same", "u", LOOK_AHEAD + 3, new float[0], 16000)));
+        end(h, "s1", "same", LOOK_AHEAD + 3);
         assertEquals(3, cropsHeld(h, "s1"));
 
         // imported again with its first two frames swapped, and the old one dropped from the cache
@@ -202,7 +213,7 @@ class FramePlanningTest {
 
         h.getOutput().clear();
         for (int i = 0; i <= LOOK_AHEAD + 1; i++) {
-            h.processElement(new StreamRecord<>(FeatureEvent.item("s1", "same", "u2", i, new float[AudioContext.EMBEDDING])));
+            window(h, "s1", "same", "u2", i);
         }
         List<FrameEvent> frames = h.extractOutputValues();
         assertEquals(2, frames.size());
