@@ -33,9 +33,11 @@ class FramePlanningTest {
     @TempDir
     Path tmp;
 
-    private Path avatar(String id, int templates) throws Exception {
+    /** Writes an avatar of {@code templates} frames and makes it {@code id} in {@code settings}. */
+    private Path avatar(JobSettings settings, String id, int templates) throws Exception {
         Path dir = tmp.resolve(id);
         DemoAvatar.writeDataset(dir, templates);
+        settings.avatarDirs.put(id, dir.toString());
         return dir;
     }
 
@@ -58,9 +60,12 @@ class FramePlanningTest {
         h.processElement(new StreamRecord<>(FeatureEvent.item(speaker, avatar, utterance, index, new float[AudioContext.EMBEDDING])));
     }
 
-    /** Ends utterance "u" after its {@code windows} windows. */
-    private static void end(KeyedOneInputStreamOperatorTestHarness<String, FeatureEvent, FrameEvent> h,
-                            String speaker, String avatar, int windows) throws Exception {
+    /** Utterance "u" whole: {@code windows} windows, then its end. */
+    private static void utterance(KeyedOneInputStreamOperatorTestHarness<String, FeatureEvent, FrameEvent> h,
+                                  String speaker, String avatar, int windows) throws Exception {
+        for (int i = 0; i < windows; i++) {
+            window(h, speaker, avatar, i);
+        }
         h.processElement(new StreamRecord<>(FeatureEvent.end(speaker, avatar, "u", windows, new float[0], 16000)));
     }
 
@@ -82,14 +87,14 @@ class FramePlanningTest {
     private void fillTheCache(String id) throws Exception {
         JobSettings small = new JobSettings();
         small.avatarCacheMegabytes = 1;
-        small.avatarDirs.put(id, avatar(id, 1).toString());
+        avatar(small, id, 1);
         AvatarCache.get(small, id);
     }
 
     @Test
     void eachCropIsPutWhenItsTemplateIsFirstUsedAndAgainAfterItExpired() throws Exception {
         JobSettings settings = new JobSettings();
-        settings.avatarDirs.put("lazy", avatar("lazy", 3).toString());
+        avatar(settings, "lazy", 3);
         PreparedAvatar avatar = AvatarCache.get(settings, "lazy");
         var h = harness(settings);
 
@@ -118,9 +123,8 @@ class FramePlanningTest {
     @Test
     void anAvatarUnreadableWhenAFrameFirstNeedsItsCropDeadLettersOnlyThatSpeaker() throws Exception {
         JobSettings settings = new JobSettings();
-        Path broken = avatar("broken", 3);
-        settings.avatarDirs.put("broken", broken.toString());
-        settings.avatarDirs.put("fine", avatar("fine", 3).toString());
+        Path broken = avatar(settings, "broken", 3);
+        avatar(settings, "fine", 3);
         var h = harness(settings);
         for (int i = 0; i <= LOOK_AHEAD; i++) {
             window(h, "s1", "broken", i);
@@ -157,13 +161,9 @@ class FramePlanningTest {
     @Test
     void anAvatarReimportedWithFewerTemplatesIsTakenAtTheSpeakersNextUtterance() throws Exception {
         JobSettings settings = new JobSettings();
-        Path dir = avatar("re", 4);
-        settings.avatarDirs.put("re", dir.toString());
+        Path dir = avatar(settings, "re", 4);
         var h = harness(settings);
-        for (int i = 0; i <= LOOK_AHEAD + 3; i++) {
-            window(h, "s1", "re", i); // frames 0..3: templates 0..3
-        }
-        end(h, "s1", "re", LOOK_AHEAD + 4);
+        utterance(h, "s1", "re", LOOK_AHEAD + 4); // frames 0..3 (and the end): templates 0..3
 
         // re-imported with 2 templates, and the old one dropped from the cache (another avatar filled its budget)
         org.apache.flink.util.FileUtils.deleteDirectory(dir.toFile());
@@ -190,13 +190,9 @@ class FramePlanningTest {
     @Test
     void anAvatarReimportedWithAsManyTemplatesGivesTheNextUtteranceItsNewCrops() throws Exception {
         JobSettings settings = new JobSettings();
-        Path dir = avatar("same", 3);
-        settings.avatarDirs.put("same", dir.toString());
+        Path dir = avatar(settings, "same", 3);
         var h = harness(settings);
-        for (int i = 0; i <= LOOK_AHEAD + 2; i++) {
-            window(h, "s1", "same", i); // frames 0..2: every template's crop put into state
-        }
-        end(h, "s1", "same", LOOK_AHEAD + 3);
+        utterance(h, "s1", "same", LOOK_AHEAD + 3); // frames 0..2: every template's crop put into state
         assertEquals(3, cropsHeld(h, "s1"));
 
         // imported again with its first two frames swapped, and the old one dropped from the cache
