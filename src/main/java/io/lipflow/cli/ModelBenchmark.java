@@ -34,6 +34,10 @@ final class ModelBenchmark {
 
     /** One measured configuration. */
     record Result(int batch, int sessions, int threads, double perSecond) {
+        boolean sameConfiguration(Result other) {
+            return batch == other.batch && sessions == other.sessions && threads == other.threads;
+        }
+
         String describe(String unit) {
             return String.format("%7.2f %s (batch %d, %d session%s x %d thread%s)", perSecond, unit, batch,
                     sessions, sessions == 1 ? "" : "s", threads, threads == 1 ? "" : "s");

@@ -102,19 +102,33 @@ final class PipelineBenchmark {
     /**
      * One whole-pipeline run. Steady figures span the first to the last frame; {@code totalCpuMsPerFrame}
      * also counts start-up (models, avatar) and the end (the last checkpoint). {@code ceilingFps} is what
-     * the run is compared with: for the UNet, the ceiling's configuration measured just before and just
-     * after the run (their mean); for the mirror, the search's ceiling.
+     * the run is compared with: for the UNet, the better of the search's best configuration and the job's
+     * own, each measured just before and just after the run (their mean); for the mirror, the search's
+     * ceiling. {@code ownConfigFps}: the raw generator in the job's own configuration beside the run (UNet
+     * runs only; NaN otherwise), which says how much of the generator's speed the rest of the pipeline costs.
      */
     record PipelineRun(String model, int speakers, long frames, double wallSeconds, double steadyFps,
                        double cpuMsPerFrame, double totalCpuMsPerFrame, double cpuUtilisation, long peakHeapMb,
-                       long peakRssMb, double ceilingFps) {
-        PipelineRun withCeiling(double fps) {
+                       long peakRssMb, double ceilingFps, double ownConfigFps) {
+        PipelineRun compared(double ceiling, double ownConfig) {
             return new PipelineRun(model, speakers, frames, wallSeconds, steadyFps, cpuMsPerFrame, totalCpuMsPerFrame,
-                    cpuUtilisation, peakHeapMb, peakRssMb, fps);
+                    cpuUtilisation, peakHeapMb, peakRssMb, ceiling, ownConfig);
         }
 
         double ofCeiling() {
             return steadyFps / ceilingFps;
+        }
+
+        double ofOwnConfig() {
+            return steadyFps / ownConfigFps;
+        }
+    }
+
+    /** The raw generator measured between two UNet runs: in the search's best configuration and in the job's. */
+    private record Beside(double ceilingConfig, double jobConfig) {
+        /** The mean of this and the measurement on the run's other side. */
+        Beside mean(Beside other) {
+            return new Beside((ceilingConfig + other.ceilingConfig) / 2, (jobConfig + other.jobConfig) / 2);
         }
     }
 
@@ -143,26 +157,39 @@ final class PipelineBenchmark {
         List<PipelineRun> runs = new ArrayList<>();
         Path work = Files.createTempDirectory("lipflow-bench");
         try {
-            out.println("bench (2/4): whole pipeline, full UNet; the ceiling's configuration measured again before and after each run");
+            // the configuration the job runs when nothing is set, which the search need not have found best
+            JobSettings defaults = settings(models, avatarDir, o.device(), "reference");
+            ModelBenchmark.Result job = new ModelBenchmark.Result(defaults.maxBatch(o.device()), defaults.sessions(o.device()),
+                    defaults.intraOpThreads, Double.NaN);
+            out.println("bench (2/4): whole pipeline, full UNet; the ceiling's and the job's configurations measured again"
+                    + " before and after each run");
             // untimed: the process's first pipelines pay for compiling Flink's and the job's code (JIT), which a
             // running job has long done. The JIT compiler's CPU per frame inside the steady window of 2-speaker
-            // runs after a 100-frame warm-up: 2.3, 1.3, 0.8, 0.7 ms; so ~800 frames of warm-up
+            // runs after a 100-frame warm-up: 2.3, 1.3, 0.8, 0.7 ms; so ~800 frames of warm-up. A frame's Java
+            // code reaches the optimising compiler only after thousands of calls, which at the UNet's ~25
+            // frames/s takes minutes: the mirror model's run of the most speakers first does most of it in seconds.
+            int most = Arrays.stream(o.speakers()).max().orElseThrow();
+            pipeline(models, avatarDir, o.device(), "mirror", most, o.seconds("mirror", most), work);
             pipeline(models, avatarDir, o.device(), "reference", 2, 4 * o.secondsPerSpeaker(), work);
             // this machine's speed drifts by 10% and more within minutes: a ceiling measured minutes before a run
-            // would compare the run with another machine
-            double before = besideCeiling(models, ceiling, o, out);
+            // would compare the run with another machine. Which of the two configurations is faster changes with it
+            // too (each has measured 5-15% above the other), so the ceiling beside a run is the better of the two.
+            Beside before = beside(models, ceiling, job, false, o, out);
+            boolean jobFirst = true; // the first measurement after a run follows it most closely: take turns
             for (int speakers : o.speakers()) {
                 PipelineRun r = pipeline(models, avatarDir, o.device(), "reference", speakers, o.seconds("reference", speakers), work);
                 printRun(r, out);
-                double after = besideCeiling(models, ceiling, o, out);
-                runs.add(r.withCeiling((before + after) / 2));
+                Beside after = beside(models, ceiling, job, jobFirst, o, out);
+                Beside around = before.mean(after);
+                runs.add(r.compared(Math.max(around.ceilingConfig(), around.jobConfig()), around.jobConfig()));
                 before = after;
+                jobFirst = !jobFirst;
             }
             out.println("bench (3/4): whole pipeline, mirror model");
             for (int speakers : o.speakers()) {
                 PipelineRun r = pipeline(models, avatarDir, o.device(), "mirror", speakers, o.seconds("mirror", speakers), work);
                 printRun(r, out);
-                runs.add(r.withCeiling(ceiling.perSecond()));
+                runs.add(r.compared(ceiling.perSecond(), Double.NaN));
             }
             out.println("bench (4/4): real-time-paced streams, audio-to-frame latency");
             List<Latency> latencies = new ArrayList<>();
@@ -184,10 +211,28 @@ final class PipelineBenchmark {
                 r.totalCpuMsPerFrame(), 100 * r.cpuUtilisation(), r.peakHeapMb(), r.peakRssMb());
     }
 
-    /** The ceiling's configuration measured again, now. */
-    private static double besideCeiling(Path models, ModelBenchmark.Result ceiling, Options o, PrintStream out) throws Exception {
-        ModelBenchmark.Result now = ModelBenchmark.again(models, o.device(), ceiling, 2 * o.modelSeconds());
-        out.println("  generator" + now.describe("frames/s") + " (the ceiling's configuration, again)");
+    /**
+     * The ceiling's configuration and the job's measured again, now, in the order given; once if they are
+     * the same configuration.
+     */
+    private static Beside beside(Path models, ModelBenchmark.Result ceiling, ModelBenchmark.Result job, boolean jobFirst,
+                                 Options o, PrintStream out) throws Exception {
+        if (ceiling.sameConfiguration(job)) {
+            double both = again(models, ceiling, "the ceiling's configuration, the job's own", o, out);
+            return new Beside(both, both);
+        }
+        if (jobFirst) {
+            double jobFps = again(models, job, "the job's configuration", o, out);
+            return new Beside(again(models, ceiling, "the ceiling's configuration", o, out), jobFps);
+        }
+        double ceilingFps = again(models, ceiling, "the ceiling's configuration", o, out);
+        return new Beside(ceilingFps, again(models, job, "the job's configuration", o, out));
+    }
+
+    private static double again(Path models, ModelBenchmark.Result config, String what, Options o, PrintStream out)
+            throws Exception {
+        ModelBenchmark.Result now = ModelBenchmark.again(models, o.device(), config, 2 * o.modelSeconds());
+        out.println("  generator" + now.describe("frames/s") + " (" + what + ", again)");
         return now.perSecond();
     }
 
@@ -428,7 +473,7 @@ final class PipelineBenchmark {
         double steadyCpuMs = (EmitProbe.CPU_LAST.get() - EmitProbe.CPU_FIRST.get()) / 1e6;
         return new PipelineRun(model, speakers, frames, wall, (frames - 1) / steadySeconds, steadyCpuMs / (frames - 1),
                 sampler.cpuMillis() / frames, steadyCpuMs / 1000 / steadySeconds / Runtime.getRuntime().availableProcessors(),
-                sampler.peakHeapMb(), sampler.peakRssMb(), Double.NaN);
+                sampler.peakHeapMb(), sampler.peakRssMb(), Double.NaN, Double.NaN);
     }
 
     private static Latency latency(Path models, Path avatarDir, Device device, String model, int speakers,
@@ -625,29 +670,34 @@ final class PipelineBenchmark {
     private static void report(Options o, ModelBenchmark.Result ceiling, Map<String, Double> stages,
                                List<PipelineRun> runs, List<Latency> latencies, PrintStream out) throws Exception {
         out.println();
-        out.printf(Locale.ROOT, "%-10s %8s %7s %10s %8s %8s %9s %10s %6s %9s %8s%n", "model", "speakers", "frames", "frames/s",
-                "ceiling", "x ceil", "CPU ms/f", "+MP4 ms/f", "CPU%", "heap MB", "RSS MB");
+        out.printf(Locale.ROOT, "%-10s %8s %7s %10s %8s %8s %7s %9s %10s %6s %9s %8s%n", "model", "speakers", "frames", "frames/s",
+                "ceiling", "x ceil", "x own", "CPU ms/f", "+MP4 ms/f", "CPU%", "heap MB", "RSS MB");
         // MP4 muxing runs in the committer after an utterance's last frame, outside the steady window: add its
         // measured per-frame cost to show what a frame costs when MP4s are written
         double mp4 = stages.get(MP4_STAGE);
         for (PipelineRun r : runs) {
-            out.printf(Locale.ROOT, "%-10s %8d %7d %10.1f %8.1f %8.2f %9.1f %10.1f %6.0f %9d %8d%n", r.model(), r.speakers(),
-                    r.frames(), r.steadyFps(), r.ceilingFps(), r.ofCeiling(), r.cpuMsPerFrame(),
+            out.printf(Locale.ROOT, "%-10s %8d %7d %10.1f %8.1f %8.2f %7s %9.1f %10.1f %6.0f %9d %8d%n", r.model(), r.speakers(),
+                    r.frames(), r.steadyFps(), r.ceilingFps(), r.ofCeiling(),
+                    Double.isNaN(r.ownConfigFps()) ? "-" : String.format(Locale.ROOT, "%.2f", r.ofOwnConfig()), r.cpuMsPerFrame(),
                     r.cpuMsPerFrame() + mp4, 100 * r.cpuUtilisation(), r.peakHeapMb(), r.peakRssMb());
         }
         var unet = runs.stream().filter(r -> r.model().equals("reference"))
                 .mapToDouble(PipelineRun::ofCeiling).summaryStatistics();
         var unetOfSearch = runs.stream().filter(r -> r.model().equals("reference"))
                 .mapToDouble(r -> r.steadyFps() / ceiling.perSecond()).summaryStatistics();
+        var unetOfOwn = runs.stream().filter(r -> r.model().equals("reference"))
+                .mapToDouble(PipelineRun::ofOwnConfig).summaryStatistics();
         var mirrorCpu = runs.stream().filter(r -> r.model().equals("mirror"))
                 .mapToDouble(PipelineRun::cpuMsPerFrame).summaryStatistics();
         Latency live = latencies.get(0);
         out.printf(Locale.ROOT, "bench: generator ceiling %.1f frames/s (batch %d, %d x %d threads); full pipeline %.2f-%.2fx"
-                        + " the ceiling measured beside each run over %s speakers (target >= 0.9; %.2f-%.2fx the search's %.1f);"
+                        + " the ceiling measured beside each run over %s speakers (target >= 0.9; %.2f-%.2fx the job's own"
+                        + " configuration beside, %.2f-%.2fx the search's %.1f);"
                         + " mirror pipeline %.1f-%.1f ms CPU per frame,"
                         + " %.1f-%.1f with MP4 (target <= 10); live p99 %.0f ms beyond the look-ahead (target <= 150)%n",
                 ceiling.perSecond(), ceiling.batch(), ceiling.sessions(), ceiling.threads(), unet.getMin(), unet.getMax(),
-                Arrays.toString(o.speakers()), unetOfSearch.getMin(), unetOfSearch.getMax(), ceiling.perSecond(),
+                Arrays.toString(o.speakers()), unetOfOwn.getMin(), unetOfOwn.getMax(), unetOfSearch.getMin(),
+                unetOfSearch.getMax(), ceiling.perSecond(),
                 mirrorCpu.getMin(), mirrorCpu.getMax(), mirrorCpu.getMin() + mp4,
                 mirrorCpu.getMax() + mp4, live.p99());
         if (o.device().isCuda()) {
@@ -679,10 +729,12 @@ final class PipelineBenchmark {
         b.append("},\n  \"pipeline\": [\n");
         b.append(String.join(",\n", runs.stream().map(r -> String.format(Locale.ROOT,
                 "    {\"model\": \"%s\", \"speakers\": %d, \"frames\": %d, \"wallSeconds\": %.2f, \"framesPerSecond\": %.2f, "
-                        + "\"ceilingFramesPerSecond\": %.2f, \"ofCeiling\": %.3f, \"cpuMillisPerFrame\": %.2f, \"totalCpuMillisPerFrame\": %.2f, \"cpuUtilisation\": %.3f, "
+                        + "\"ceilingFramesPerSecond\": %.2f, \"ofCeiling\": %.3f, \"ownConfigFramesPerSecond\": %s, "
+                        + "\"cpuMillisPerFrame\": %.2f, \"totalCpuMillisPerFrame\": %.2f, \"cpuUtilisation\": %.3f, "
                         + "\"peakHeapMb\": %d, \"peakRssMb\": %d}", r.model(), r.speakers(), r.frames(), r.wallSeconds(),
-                r.steadyFps(), r.ceilingFps(), r.ofCeiling(), r.cpuMsPerFrame(), r.totalCpuMsPerFrame(),
-                r.cpuUtilisation(), r.peakHeapMb(), r.peakRssMb())).toList()));
+                r.steadyFps(), r.ceilingFps(), r.ofCeiling(),
+                Double.isNaN(r.ownConfigFps()) ? "null" : String.format(Locale.ROOT, "%.2f", r.ownConfigFps()),
+                r.cpuMsPerFrame(), r.totalCpuMsPerFrame(), r.cpuUtilisation(), r.peakHeapMb(), r.peakRssMb())).toList()));
         b.append("\n  ],\n  \"latency\": [\n");
         b.append(String.join(",\n", latencies.stream().map(l -> String.format(Locale.ROOT,
                 "    {\"model\": \"%s\", \"speakers\": %d, \"frames\": %d, \"p50Ms\": %.1f, \"p95Ms\": %.1f, \"p99Ms\": %.1f, "

@@ -75,7 +75,7 @@ public final class JobSettings implements Serializable {
     static final int GPU_BATCH = 16;
 
     /** The sessions per model for this process on {@code device}. */
-    int sessions(Device device) {
+    public int sessions(Device device) {
         if (sessions > 0) {
             return sessions;
         }
@@ -83,7 +83,7 @@ public final class JobSettings implements Serializable {
     }
 
     /** The largest generator batch on {@code device}. */
-    int maxBatch(Device device) {
+    public int maxBatch(Device device) {
         return maxBatch > 0 ? maxBatch : device.isCuda() ? GPU_BATCH : 1;
     }
 

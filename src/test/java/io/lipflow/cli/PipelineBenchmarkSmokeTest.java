@@ -33,7 +33,14 @@ class PipelineBenchmarkSmokeTest {
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("best generator:"), out);
         assertTrue(out.contains("full pipeline") && out.contains("x the ceiling measured beside each run"), out);
-        assertTrue(out.contains("(the ceiling's configuration, again)"), "the ceiling measured again beside the UNet run: " + out);
+        assertTrue(out.contains("(the ceiling's configuration") && out.contains("again)"),
+                "the ceiling measured again beside the UNet run: " + out);
+        // the job's own configuration (a single-threaded session per core, batch 1) is measured beside the run too
+        Matcher search = Pattern.compile("best generator: .*\\(batch (\\d+), (\\d+) sessions? x (\\d+) threads?\\)").matcher(out);
+        assertTrue(search.find(), out);
+        int cores = Runtime.getRuntime().availableProcessors();
+        boolean jobIsCeiling = search.group(1).equals("1") && search.group(2).equals(String.valueOf(cores)) && search.group(3).equals("1");
+        assertEquals(!jobIsCeiling, out.contains("(the job's configuration, again)"), out);
         assertTrue(out.matches("(?s).*mirror\\s+1\\s+14\\s.*"), "the mirror run's frame count (N + 2 for 0.6 s): " + out);
         List<Path> files;
         try (Stream<Path> s = Files.list(results)) {
@@ -53,6 +60,11 @@ class PipelineBenchmarkSmokeTest {
         double beside = Double.parseDouble(unet.group(2));
         assertTrue(fps > 0 && beside > 0, json);
         assertEquals(fps / beside, Double.parseDouble(unet.group(3)), 0.002, json);
+        // the ceiling beside the run is the better of the search's configuration and the job's own
+        Matcher own = Pattern.compile("\"model\": \"reference\".*?\"ownConfigFramesPerSecond\": ([0-9.]+)").matcher(json);
+        assertTrue(own.find(), json);
+        assertTrue(Double.parseDouble(own.group(1)) > 0 && Double.parseDouble(own.group(1)) <= beside, json);
+        assertTrue(json.matches("(?s).*\"model\": \"mirror\".*?\"ownConfigFramesPerSecond\": null.*"), json);
         // steady CPU per frame, from the sampler's process CPU around the first and last frames
         Matcher cpu = Pattern.compile("\"cpuMillisPerFrame\": ([0-9.]+)").matcher(json);
         while (cpu.find()) {
