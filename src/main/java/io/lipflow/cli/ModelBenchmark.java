@@ -34,6 +34,7 @@ final class ModelBenchmark {
 
     /** One measured configuration. */
     record Result(int batch, int sessions, int threads, double perSecond) {
+        /** Whether {@code other} is the same batch, sessions and threads (whatever it measured). */
         boolean sameConfiguration(Result other) {
             return batch == other.batch && sessions == other.sessions && threads == other.threads;
         }
