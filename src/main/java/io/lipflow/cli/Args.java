@@ -78,6 +78,15 @@ public final class Args {
         return number(key, fallback, Integer::valueOf, "an integer");
     }
 
+    /** An integer option that must lie in {@code min..max}. */
+    public int intValue(String key, int fallback, int min, int max) throws UserError {
+        int v = intValue(key, fallback);
+        if (v < min || v > max) {
+            throw new UserError("--" + key + " must be " + min + ".." + max + ", got " + v);
+        }
+        return v;
+    }
+
     public double doubleValue(String key, double fallback) throws UserError {
         return number(key, fallback, Double::valueOf, "a number");
     }
@@ -105,9 +114,19 @@ public final class Args {
         }
     }
 
-    public boolean flag(String key) {
+    /**
+     * A switch: absent is false, {@code --key} or {@code --key=true} true. The parser cannot tell a switch
+     * from an option, so a bare switch takes the word after it as its value: that word is refused here
+     * rather than read as false ({@code bench --smoke knobs} would otherwise run the whole bench).
+     */
+    public boolean flag(String key) throws UserError {
         used.add(key);
-        return Boolean.parseBoolean(options.getOrDefault(key, "false"));
+        String v = options.getOrDefault(key, "false");
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new UserError("--" + key + " is a switch and takes no value, got '" + v
+                    + "' (put words before the switches, or write --" + key + "=true or =false)");
+        }
+        return v.equals("true");
     }
 
     /** Rejects options no command asked for. */

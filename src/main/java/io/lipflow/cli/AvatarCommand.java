@@ -63,7 +63,7 @@ public final class AvatarCommand implements Command {
     private void importAvatar(Args args) throws Exception {
         Path from = args.path("from");
         AvatarStore store = new AvatarStore(args.path("store"));
-        int maxFrames = args.intValue("max-frames", 0);
+        int maxFrames = args.intValue("max-frames", 0, 0, Integer.MAX_VALUE); // 0: all
         String id = args.get("id", null);
         args.finish();
         if (!Files.exists(from)) {
@@ -103,6 +103,7 @@ public final class AvatarCommand implements Command {
         if (Files.isDirectory(dir) && Directories.hasEntries(dir)) {
             throw new UserError(dir + " is not empty; choose a new directory for --out");
         }
+        Directories.writable(dir, "--out");
         long start = System.nanoTime();
         out.println("drawing " + frames + " demo frames " + DemoAvatar.WIDTH + "x" + DemoAvatar.HEIGHT + " into " + dir);
         DemoAvatar.writeDataset(dir, frames);

@@ -47,7 +47,7 @@ final class ClusterCommand implements Command {
         Path dir = home.resolve("target/cluster");
         switch (action) {
             case "up" -> {
-                int slots = args.intValue("slots", 2);
+                int slots = args.intValue("slots", 2, 1, 256);
                 args.finish();
                 long start = System.nanoTime();
                 LocalCluster.start(dir, home.resolve("flink-conf/config.yaml"),
@@ -70,6 +70,9 @@ final class ClusterCommand implements Command {
         boolean detach = args.flag("detach");
         Path jar = Path.of(args.get("jar", home.resolve("target/lipflow-job.jar").toString()));
         args.finish();
+        if (args.has("jar") && !Files.isRegularFile(jar)) {
+            throw new UserError("--jar " + jar + ": no such file");
+        }
         ClusterRest rest = LocalCluster.running(dir).orElseThrow(
                 () -> new UserError("no cluster is running; start one with ./lipflow cluster up")).rest();
         if (!args.has("jar")) {

@@ -9,6 +9,22 @@ import java.util.stream.Stream;
 final class Directories {
     private Directories() {}
 
+    /**
+     * Creates directory {@code dir} if needed and checks it can be written: an unusable one is named in
+     * one line (as {@code option dir: why}) instead of failing later with a stack trace.
+     */
+    static Path writable(Path dir, String option) throws UserError {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UserError(option + " " + dir + ": cannot be made a directory (" + e + ")");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new UserError(option + " " + dir + ": not writable");
+        }
+        return dir;
+    }
+
     /** True when directory {@code dir} holds anything. */
     static boolean hasEntries(Path dir) throws IOException {
         try (Stream<Path> entries = Files.list(dir)) {

@@ -10,6 +10,7 @@ import io.lipflow.inference.ModelException;
 import io.lipflow.inference.SessionPool;
 import io.lipflow.job.JobSettings;
 import io.lipflow.job.SpeakerRouting;
+import io.lipflow.output.KafkaFrameSink;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ final class JobSpec {
             "--generator ONNX --encoder ONNX",
             "--out DIR and/or --kafka-out HOST:PORT --frames-topic T",
             "[--format jpg|png] [--quality Q] [--parallelism N] [--device cpu|cuda[:N]]",
-            "[--batch N] [--batch-delay-ms MS] [--sessions N] [--threads N] [--in-flight N] [--checkpoint-seconds S]",
+            "[--batch N] [--batch-delay-ms MS] [--sessions N] [--threads N] [--in-flight N] [--checkpoint-seconds S]   (S <= 300 with --kafka-out)",
             "[--max-utterance-seconds S] [--max-buffered-mb M]   (default 600 s, 256 MiB per speaker)",
             "[--utterance-timeout-seconds S]   (an utterance without a chunk for S s is ended; default 60)",
             "[--avatar-cache-mb M]   (prepared avatars the job keeps in each TaskManager; default half its heap)",
@@ -96,7 +97,11 @@ final class JobSpec {
         js.generator = model(args, "generator", ModelContract.Kind.GENERATOR);
         js.encoder = model(args, "encoder", ModelContract.Kind.AUDIO_ENCODER);
         if (args.has("out")) {
-            s.out = writableDirectory(Path.of(args.require("out")).toAbsolutePath().normalize());
+            Path out = Path.of(args.require("out")).toAbsolutePath().normalize();
+            if (s.audio != null && out.startsWith(s.audio.toAbsolutePath().normalize())) {
+                throw new UserError("--out " + out + " is inside --audio " + s.audio + ": the job would read its own output as audio");
+            }
+            s.out = Directories.writable(out, "--out");
         }
         s.kafkaOut = args.get("kafka-out", null);
         if (s.kafkaOut != null) {
@@ -109,21 +114,26 @@ final class JobSpec {
         if (!js.format.equals("jpg") && !js.format.equals("png")) {
             throw new UserError("--format must be jpg or png, got '" + js.format + "'");
         }
-        js.jpegQuality = range(args, "quality", 95, 1, 100);
+        js.jpegQuality = args.intValue("quality", 95, 1, 100);
         js.device = args.device().toString();
-        js.maxBatch = args.has("batch") ? range(args, "batch", 1, 1, 256) : 0; // 0: by device
-        js.maxBatchDelayMillis = range(args, "batch-delay-ms", js.maxBatchDelayMillis, 0, 10_000);
-        js.sessions = args.has("sessions") ? range(args, "sessions", 1, 1, 256) : 0; // 0: by device and cores
-        js.intraOpThreads = range(args, "threads", js.intraOpThreads, 1, 256);
-        js.generatorCapacity = args.has("in-flight") ? range(args, "in-flight", 8, 1, 4096) : 0; // 0: 8 batches
-        s.parallelism = range(args, "parallelism", 2, 1, 256);
-        s.checkpointSeconds = range(args, "checkpoint-seconds", 2, 1, 3600);
-        js.maxUtteranceSeconds = range(args, "max-utterance-seconds", (int) js.maxUtteranceSeconds, 1, 86_400);
-        js.utteranceTimeoutSeconds = range(args, "utterance-timeout-seconds", (int) js.utteranceTimeoutSeconds, 1, 86_400);
+        js.maxBatch = args.has("batch") ? args.intValue("batch", 1, 1, 256) : 0; // 0: by device
+        js.maxBatchDelayMillis = args.intValue("batch-delay-ms", js.maxBatchDelayMillis, 0, 10_000);
+        js.sessions = args.has("sessions") ? args.intValue("sessions", 1, 1, 256) : 0; // 0: by device and cores
+        js.intraOpThreads = args.intValue("threads", js.intraOpThreads, 1, 256);
+        js.generatorCapacity = args.has("in-flight") ? args.intValue("in-flight", 8, 1, 4096) : 0; // 0: 8 batches
+        s.parallelism = args.intValue("parallelism", 2, 1, 256);
+        s.checkpointSeconds = args.intValue("checkpoint-seconds", 2, 1, 3600);
+        long maxWithKafka = KafkaFrameSink.MAX_CHECKPOINT_INTERVAL.toSeconds();
+        if (s.kafkaOut != null && s.checkpointSeconds > maxWithKafka) {
+            throw new UserError("--checkpoint-seconds is at most " + maxWithKafka + " with --kafka-out: each checkpoint commits "
+                    + "the Kafka transactions, which time out after " + KafkaFrameSink.TRANSACTION_TIMEOUT.toSeconds() + " s");
+        }
+        js.maxUtteranceSeconds = args.intValue("max-utterance-seconds", (int) js.maxUtteranceSeconds, 1, 86_400);
+        js.utteranceTimeoutSeconds = args.intValue("utterance-timeout-seconds", (int) js.utteranceTimeoutSeconds, 1, 86_400);
         // at most 1 GiB: an utterance's samples (4 bytes each) are one value in keyed state, and RocksDB and
         // Java arrays stop near 2 GiB
-        js.maxBufferedBytes = (long) range(args, "max-buffered-mb", (int) (js.maxBufferedBytes >> 20), 1, 1024) << 20;
-        js.avatarCacheMegabytes = args.has("avatar-cache-mb") ? range(args, "avatar-cache-mb", 1, 1, 1 << 20) : 0; // 0: half the heap
+        js.maxBufferedBytes = (long) args.intValue("max-buffered-mb", (int) (js.maxBufferedBytes >> 20), 1, 1024) << 20;
+        js.avatarCacheMegabytes = args.has("avatar-cache-mb") ? args.intValue("avatar-cache-mb", 1, 1, 1 << 20) : 0; // 0: half the heap
         return s;
     }
 
@@ -153,31 +163,10 @@ final class JobSpec {
         }
     }
 
-    /** Creates {@code --out} if needed: an unusable one is named here instead of failing the job's sinks. */
-    private static Path writableDirectory(Path dir) throws UserError {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UserError("--out " + dir + ": cannot be made a directory (" + e + ")");
-        }
-        if (!Files.isWritable(dir)) {
-            throw new UserError("--out " + dir + ": not writable");
-        }
-        return dir;
-    }
-
     private static Path existing(Path p, String option) throws UserError {
         if (!Files.exists(p)) {
             throw new UserError(option + " " + p + ": no such file or directory");
         }
         return p;
-    }
-
-    private static int range(Args args, String key, int fallback, int min, int max) throws UserError {
-        int v = args.intValue(key, fallback);
-        if (v < min || v > max) {
-            throw new UserError("--" + key + " must be " + min + ".." + max + ", got " + v);
-        }
-        return v;
     }
 }

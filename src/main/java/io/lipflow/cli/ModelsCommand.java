@@ -25,6 +25,7 @@ final class ModelsCommand implements Command {
     public void run(Args args) throws Exception {
         Path out = Path.of(args.get("out", "models"));
         args.finish();
+        Directories.writable(out, "--out");
         long start = System.nanoTime();
         List<ModelGenerator.GeneratedModel> models = ModelGenerator.writeAll(out, step -> System.out.println("models: " + step));
         StringBuilder summary = new StringBuilder();

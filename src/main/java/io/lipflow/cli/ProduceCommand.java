@@ -46,14 +46,14 @@ final class ProduceCommand implements Command {
         String speaker = safe(args.require("speaker"), "--speaker");
         String avatar = args.get("avatar", null);
         String utterance = safe(args.get("utterance", SpeakerRouting.utteranceOf(wav.toString())), "--utterance");
-        int chunkMs = args.intValue("chunk-ms", 40);
+        int chunkMs = args.intValue("chunk-ms", 40, 1, 60_000);
         double speed = args.doubleValue("speed", 1.0);
         args.finish();
         if (avatar != null) {
             safe(avatar, "--avatar");
         }
-        if (chunkMs < 1 || speed < 0) {
-            throw new UserError("--chunk-ms must be positive and --speed not negative");
+        if (speed < 0) {
+            throw new UserError("--speed must not be negative");
         }
         PcmAudio audio;
         try {
@@ -62,7 +62,7 @@ final class ProduceCommand implements Command {
             throw new UserError(e.getMessage());
         }
         float[] x = audio.samples();
-        int size = Math.max(1, audio.sampleRate() * chunkMs / 1000);
+        int size = (int) Math.max(1, (long) audio.sampleRate() * chunkMs / 1000);
         int chunks = (x.length + size - 1) / size;
         Map<String, Object> config = Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,

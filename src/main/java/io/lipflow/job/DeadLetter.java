@@ -7,6 +7,15 @@ public class DeadLetter {
     /** Side output every operator sends its dead letters to. */
     public static final OutputTag<DeadLetter> TAG = new OutputTag<>("dead-letters") { };
 
+    /**
+     * The longest id a dead letter carries whole (valid ids have at most 64 characters); a Kafka record's key
+     * or an utterance id can be as long as the record, and a dead letter that the broker refuses as too
+     * large would fail the job.
+     */
+    static final int MAX_ID = 200;
+    /** The longest reason carried whole: reasons quote the ids. */
+    static final int MAX_REASON = 2000;
+
     public String speaker;
     public String utterance;
     /** The operator that refused it. */
@@ -16,10 +25,14 @@ public class DeadLetter {
     public DeadLetter() {}
 
     public DeadLetter(String speaker, String utterance, String stage, String reason) {
-        this.speaker = speaker;
-        this.utterance = utterance;
+        this.speaker = clip(speaker, MAX_ID);
+        this.utterance = clip(utterance, MAX_ID);
         this.stage = stage;
-        this.reason = reason;
+        this.reason = clip(reason, MAX_REASON);
+    }
+
+    private static String clip(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max) + "... (" + s.length() + " characters)";
     }
 
     /** One JSON line. */

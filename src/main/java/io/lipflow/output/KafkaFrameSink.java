@@ -5,13 +5,20 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 
+import java.time.Duration;
+
 /** The job's Kafka sinks, exactly once (transactions committed with each checkpoint). */
 public final class KafkaFrameSink {
     /**
-     * Transaction timeout for LipFlow's exactly-once Kafka sinks: longer than a checkpoint interval, and
-     * within a default broker's transaction.max.timeout.ms (15 min; the KafkaSink's own default of 1 h is not).
+     * Transaction timeout for LipFlow's exactly-once Kafka sinks: within a default broker's
+     * transaction.max.timeout.ms (15 min; the KafkaSink's own default of 1 h is not).
      */
-    private static final String TRANSACTION_TIMEOUT_MS = "600000";
+    public static final Duration TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
+    /**
+     * The longest checkpoint interval these sinks allow: a transaction stays open from one checkpoint until
+     * the next completes, and one the broker aborted first fails the job or loses its frames.
+     */
+    public static final Duration MAX_CHECKPOINT_INTERVAL = TRANSACTION_TIMEOUT.dividedBy(2);
 
     private KafkaFrameSink() {}
 
@@ -39,7 +46,7 @@ public final class KafkaFrameSink {
                 .setTransactionalIdPrefix(transactionalIdPrefix)
                 // frames are up to a few hundred KB
                 .setProperty("max.request.size", "20971520")
-                .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
+                .setProperty("transaction.timeout.ms", String.valueOf(TRANSACTION_TIMEOUT.toMillis()))
                 .build();
     }
 }

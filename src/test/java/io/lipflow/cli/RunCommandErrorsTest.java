@@ -136,4 +136,22 @@ class RunCommandErrorsTest {
         assertUserError(run("--utterance-timeout-seconds", "0"), "--utterance-timeout-seconds must be 1..86400, got 0");
         assertUserError(run("--avatar-cache-mb", "0"), "--avatar-cache-mb must be 1..1048576, got 0");
     }
+
+    @Test
+    void outputInsideTheWatchedAudio() {
+        Path inside = tmp.resolve("in/out");
+        assertUserError(run("--out", inside.toString()), "--out " + inside + " is inside --audio", "would read its own output");
+        assertTrue(Files.notExists(inside), "refused before --out is made");
+    }
+
+    @Test
+    void checkpointsTooFarApartForKafkaTransactions() {
+        assertUserError(run("--kafka-out", "127.0.0.1:9", "--frames-topic", "frames", "--checkpoint-seconds", "301"),
+                "--checkpoint-seconds is at most 300 with --kafka-out", "time out after 600 s");
+    }
+
+    @Test
+    void switchGivenAValue() {
+        assertUserError(run("--watch", "yes"), "--watch is a switch and takes no value, got 'yes'");
+    }
 }
