@@ -72,10 +72,17 @@ final class JobLauncher {
     static JobExecutionResult runLocal(JobSpec spec, String name, PrintStream out) throws Exception {
         int port = freePort(8081);
         Path checkpoints = Files.createTempDirectory("lipflow-checkpoints");
+        // an embedded run's checkpoints cannot be resumed from once it has ended, however it ends (Ctrl-C too)
+        Thread cleanUp = new Thread(() -> FileUtils.deleteDirectoryQuietly(checkpoints.toFile()), "lipflow-checkpoints-clean-up");
+        Runtime.getRuntime().addShutdownHook(cleanUp);
         try {
             return runLocal(spec, name, port, checkpoints, out);
         } finally {
-            // an embedded run's checkpoints cannot be resumed from once it has ended
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanUp);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook deletes them
+            }
             FileUtils.deleteDirectory(checkpoints.toFile());
         }
     }
