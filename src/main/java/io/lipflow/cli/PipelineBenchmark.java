@@ -226,12 +226,9 @@ final class PipelineBenchmark {
             double both = again(models, ceiling, "the ceiling's configuration, the job's own", o, out);
             return new Beside(both, both);
         }
-        if (jobFirst) {
-            double jobFps = again(models, job, "the job's configuration", o, out);
-            return new Beside(again(models, ceiling, "the ceiling's configuration", o, out), jobFps);
-        }
+        double jobFps = jobFirst ? again(models, job, "the job's configuration", o, out) : Double.NaN;
         double ceilingFps = again(models, ceiling, "the ceiling's configuration", o, out);
-        return new Beside(ceilingFps, again(models, job, "the job's configuration", o, out));
+        return new Beside(ceilingFps, jobFirst ? jobFps : again(models, job, "the job's configuration", o, out));
     }
 
     private static double again(Path models, ModelBenchmark.Result config, String what, Options o, PrintStream out)
@@ -686,12 +683,10 @@ final class PipelineBenchmark {
                     Double.isNaN(r.ownConfigFps()) ? "-" : String.format(Locale.ROOT, "%.2f", r.ofOwnConfig()), r.cpuMsPerFrame(),
                     r.cpuMsPerFrame() + mp4, 100 * r.cpuUtilisation(), r.peakHeapMb(), r.peakRssMb());
         }
-        var unet = runs.stream().filter(r -> r.model().equals("reference"))
-                .mapToDouble(PipelineRun::ofCeiling).summaryStatistics();
-        var unetOfSearch = runs.stream().filter(r -> r.model().equals("reference"))
-                .mapToDouble(r -> r.steadyFps() / ceiling.perSecond()).summaryStatistics();
-        var unetOfOwn = runs.stream().filter(r -> r.model().equals("reference"))
-                .mapToDouble(PipelineRun::ofOwnConfig).summaryStatistics();
+        List<PipelineRun> unetRuns = runs.stream().filter(r -> r.model().equals("reference")).toList();
+        var unet = unetRuns.stream().mapToDouble(PipelineRun::ofCeiling).summaryStatistics();
+        var unetOfSearch = unetRuns.stream().mapToDouble(r -> r.steadyFps() / ceiling.perSecond()).summaryStatistics();
+        var unetOfOwn = unetRuns.stream().mapToDouble(PipelineRun::ofOwnConfig).summaryStatistics();
         var mirrorCpu = runs.stream().filter(r -> r.model().equals("mirror"))
                 .mapToDouble(PipelineRun::cpuMsPerFrame).summaryStatistics();
         Latency live = latencies.get(0);

@@ -7,7 +7,6 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
-import io.lipflow.audio.WavEncoder;
 import io.lipflow.inference.ModelGenerator;
 import io.lipflow.job.JobEnvironment;
 import io.lipflow.job.JobFixtures;
@@ -41,8 +40,7 @@ class ModelFailureTest {
 
     @Test
     void aModelFailingAtRunTimeFailsTheJobWithOneLineNamingIt() throws Exception {
-        Path in = Files.createDirectories(tmp.resolve("in/anna"));
-        Files.write(in.resolve("hello.wav"), WavEncoder.pcm16(JobFixtures.speech(0.5, 1), 16000));
+        JobFixtures.speechWav(tmp.resolve("in/anna/hello.wav"), 0.5, 1);
         Path generator = Files.write(tmp.resolve("failing.onnx"), failingGenerator());
         JobSpec spec = JobSpec.parse(new Args(List.of("--audio", tmp.resolve("in").toString(),
                 "--avatar", JobFixtures.avatar(tmp.resolve("demo")).toString(), "--generator", generator.toString(),

@@ -2,7 +2,6 @@ package io.lipflow.cli;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
-import io.lipflow.audio.WavEncoder;
 import io.lipflow.job.JobFixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,13 +23,11 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 class RunCommandErrorsTest {
     @TempDir
     static Path tmp;
-    static Path audio;
     static Path avatar;
 
     @BeforeAll
     static void inputs() throws Exception {
-        audio = Files.createDirectories(tmp.resolve("in/anna"));
-        Files.write(audio.resolve("hello.wav"), WavEncoder.pcm16(JobFixtures.speech(0.5, 1), 16000));
+        JobFixtures.speechWav(tmp.resolve("in/anna/hello.wav"), 0.5, 1);
         avatar = JobFixtures.avatar(tmp.resolve("demo"));
     }
 

@@ -1,6 +1,5 @@
 package io.lipflow.cli;
 
-import io.lipflow.audio.WavEncoder;
 import io.lipflow.job.JobFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,8 +25,7 @@ class RunStoppedTest {
 
     @Test
     void stoppedRunRemovesItsCheckpoints() throws Exception {
-        Path audio = Files.createDirectories(tmp.resolve("in/anna"));
-        Files.write(audio.resolve("hello.wav"), WavEncoder.pcm16(JobFixtures.speech(1.0, 1), 16000));
+        JobFixtures.speechWav(tmp.resolve("in/anna/hello.wav"), 1.0, 1);
         Path javaTmp = Files.createDirectories(tmp.resolve("java-tmp"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
         ManagementFactory.getRuntimeMXBean().getInputArguments().stream()

@@ -1,6 +1,7 @@
 package io.lipflow.job;
 
 import io.lipflow.audio.SyntheticSpeech;
+import io.lipflow.audio.WavEncoder;
 
 import io.lipflow.features.EncoderWindows;
 import io.lipflow.frames.DemoAvatar;
@@ -72,6 +73,12 @@ public final class JobFixtures {
     /** {@code seconds} of a voiced, syllable-like 16 kHz signal. */
     public static float[] speech(double seconds, long seed) {
         return SyntheticSpeech.generate((int) (seconds * SyntheticSpeech.SAMPLE_RATE), seed);
+    }
+
+    /** Writes {@code seconds} of {@link #speech} as a 16 kHz 16-bit WAV at {@code file}, making its directory. */
+    public static Path speechWav(Path file, double seconds, long seed) throws IOException {
+        Files.createDirectories(file.getParent());
+        return Files.write(file, WavEncoder.pcm16(speech(seconds, seed), SyntheticSpeech.SAMPLE_RATE));
     }
 
     /** Frames the job makes from {@code samples} of 16 kHz audio: N encoder windows give N + 2 frames. */
