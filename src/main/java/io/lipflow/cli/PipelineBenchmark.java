@@ -469,7 +469,9 @@ final class PipelineBenchmark {
         double wall = (System.nanoTime() - start) / 1e9;
         long frames = EmitProbe.FRAMES.get();
         if (frames != expectedFrames) {
-            throw new IllegalStateException("bench run lost frames: " + frames + " of " + expectedFrames);
+            // more than expected: the job restarted and emitted again what followed its last checkpoint
+            throw new IllegalStateException("bench run emitted " + frames + " frames where its audio makes " + expectedFrames
+                    + (frames > expectedFrames ? ": the job restarted (the log says why)" : ""));
         }
         double steadySeconds = (EmitProbe.LAST.get() - EmitProbe.FIRST.get()) / 1e9;
         double steadyCpuMs = (EmitProbe.CPU_LAST.get() - EmitProbe.CPU_FIRST.get()) / 1e6;

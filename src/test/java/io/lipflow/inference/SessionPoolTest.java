@@ -136,6 +136,45 @@ class SessionPoolTest {
         }
     }
 
+    /** An input that records which thread staged it. */
+    record Recorded(float[] values, java.util.Set<String> threads) implements TensorInput {
+        @Override
+        public int size() {
+            return values.length;
+        }
+
+        @Override
+        public void writeTo(FloatBuffer dst) {
+            threads.add(Thread.currentThread().getName());
+            dst.put(values);
+        }
+    }
+
+    @Test
+    void eachSessionRunsOnOneThreadWhoeverBorrowsIt() throws Exception {
+        // ONNX Runtime's CUDA provider keeps memory per calling thread: runs from many threads exhausted an H100
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        ExecutorService callers = Executors.newFixedThreadPool(8);
+        try (SessionPool enc = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 2, 1, Device.CPU)) {
+            List<Future<float[][]>> runs = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                float[] mel = TestModels.random(900 + i, 80 * 16, -4, 4);
+                runs.add(callers.submit(() -> {
+                    try (SessionPool.Lease lease = enc.borrow()) {
+                        return lease.run(List.<TensorInput[]>of(new TensorInput[] {new Recorded(mel, threads)})).orThrow();
+                    }
+                }));
+            }
+            for (Future<float[][]> run : runs) {
+                assertEquals(512, run.get()[0].length);
+            }
+        } finally {
+            callers.shutdown();
+        }
+        assertTrue(!threads.isEmpty() && threads.size() <= 2, "threads that ran the two sessions: " + threads);
+        assertTrue(threads.stream().allMatch(t -> t.startsWith("lipflow-audio_encoder")), threads.toString());
+    }
+
     @Test
     void wrongSizedRequestIsRejected() throws Exception {
         try (SessionPool enc = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU)) {

@@ -23,8 +23,8 @@ class JobSettingsTest {
         JobSettings s = new JobSettings();
         s.device = "cuda:1";
         assertEquals(4, s.sessions(new Device(1)));
-        assertEquals(16, s.maxBatch(new Device(1)));
-        assertEquals(128, s.generatorCapacity(), "eight batches of sixteen");
+        assertEquals(8, s.maxBatch(new Device(1)));
+        assertEquals(64, s.generatorCapacity(), "eight batches of eight");
     }
 
     @Test
