@@ -2,7 +2,7 @@
 # Builds the GPU measurement kit: JRE, LipFlow classes + runtime jars (linux-x86_64 natives only), the
 # onnxruntime_gpu 1.28.0 jar and CUDA 12 libraries, with device code for GPUs other than sm_90 blanked.
 # Work directory: $GPU_WORK (default /tmp/gpu), which must already hold jre/ (jlink), slim/ (libcudart.so.12),
-# shim/out/ (the cuBLAS shims), extra/classes (GpuCheck, GpuPipe) and run.sh; the repository is found from here.
+# shim/out/ (the cuBLAS shims), extra/classes (GpuCheck, and GpuExp from ../../2026-11-25-gpu/kit) and run.sh; the repository is found from here.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../../.." && pwd)
 G=${GPU_WORK:-/tmp/gpu}; K=$G/kit; rm -rf $K; mkdir -p $K/lib $K/cuda12

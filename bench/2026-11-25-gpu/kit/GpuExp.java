@@ -5,8 +5,15 @@ import io.lipflow.job.JobSettings;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-/** Scratch: raw generator at the job's GPU config, then pipelines, under the CUDA options in -Dlipflow.cudaOptions. */
+/**
+ * Scratch (replaces 2026-11-24's GpuPipe): the raw generator in a given configuration, then whole pipelines with
+ * chosen settings; with -Dsample=true, a sampled profile of runnable threads' top frames per pipeline run.
+ * (-Dlipflow.cudaOptions was read by a temporary hook in the kit's build of Device, not kept.)
+ */
 public final class GpuExp {
     public static void main(String[] a) throws Exception {
         Path home = Path.of(System.getProperty("lipflow.home"));
@@ -39,9 +46,17 @@ public final class GpuExp {
                     if (p.length > 5) s.generatorCapacity = Integer.parseInt(p[5]);
                     if (p.length > 6) s.sessions = Integer.parseInt(p[6]);
                     if (p.length > 7) s.maxBatch = Integer.parseInt(p[7]);
+                    Map<String, Integer> top = new HashMap<>();
+                    AtomicBoolean on = new AtomicBoolean(Boolean.getBoolean("sample"));
+                    Thread sampler = new Thread(() -> sample(top, on));
+                    sampler.setDaemon(true);
+                    sampler.start();
                     Object r = pipeline.invoke(null, s, p[0], par, (PipelineBenchmark.Knob) (x, e) -> { },
                             Integer.parseInt(p[1]), Double.parseDouble(p[2]), work);
+                    on.set(false);
                     System.out.println("EXP " + spec + " -> " + r);
+                    top.entrySet().stream().sorted((x, y) -> y.getValue() - x.getValue()).limit(12)
+                            .forEach(e -> System.out.println("   " + e.getValue() + "  " + e.getKey()));
                 }
             } catch (Throwable e) {
                 Throwable c = e instanceof java.lang.reflect.InvocationTargetException ? e.getCause() : e;
@@ -50,5 +65,35 @@ public final class GpuExp {
             System.out.printf("EXP %s took %.1f s%n", spec, (System.nanoTime() - t0) / 1e9);
         }
         System.exit(0);
+    }
+
+    /** Every 100 ms, counts each runnable thread's top frame and the first LipFlow frame under it. */
+    private static void sample(Map<String, Integer> top, AtomicBoolean on) {
+        while (on.get()) {
+            for (var e : Thread.getAllStackTraces().entrySet()) {
+                StackTraceElement[] st = e.getValue();
+                if (e.getKey().getState() != Thread.State.RUNNABLE || st.length == 0) {
+                    continue;
+                }
+                String frame = st[0].getClassName() + "." + st[0].getMethodName();
+                if (frame.contains("epollWait") || frame.contains("accept") || frame.contains("getAllStackTraces")
+                        || frame.contains("socketRead") || frame.contains("readBytes")) {
+                    continue;
+                }
+                String own = "";
+                for (StackTraceElement f : st) {
+                    if (f.getClassName().startsWith("io.lipflow")) {
+                        own = " <- " + f.getClassName().replace("io.lipflow.", "") + "." + f.getMethodName();
+                        break;
+                    }
+                }
+                top.merge(frame + own, 1, Integer::sum);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException x) {
+                return;
+            }
+        }
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Device-side steps of the GPU kit (see bench/2026-11-24-h100/README.md). Usage: go.sh stage|unpack|bench|pipe
+# Device-side steps of the GPU kit (see bench/2026-11-24-h100/README.md). Usage: go.sh stage|unpack|bench|exp
 set -o pipefail
 step=$1; shift
 mkdir -p /tmp/stage /tmp/repo_bin
@@ -30,10 +30,6 @@ bench)
   cd /tmp && CUDNN_DIR=$(cat /tmp/cudnn_dir) LIPFLOW_HOME=/tmp/lfhome timeout ${BENCH_LIMIT:-560} /tmp/kit/run.sh bench --device cuda "$@" 2>&1 | tee $OUT/bench.txt | grep -v -E "^  generator .*again|^bench: (models|generat)"
   cp /tmp/lfhome/bench/results/* $OUT/ 2>/dev/null
   ls /tmp/lfhome/bench/results
-  ;;
-pipe)
-  nvidia-smi dmon -s um -d 1 > $OUT/dmon-pipe.txt 2>&1 &
-  cd /tmp && CUDNN_DIR=$(cat /tmp/cudnn_dir) MAIN=io.lipflow.cli.GpuPipe timeout ${DIAG_LIMIT:-500} /tmp/kit/run.sh "$@" 2>&1 | tee $OUT/pipe.txt | grep -E "RUN|^   |Exception|Caused"
   ;;
 esac
 case $step in
