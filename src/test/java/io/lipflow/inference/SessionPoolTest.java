@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -137,7 +139,7 @@ class SessionPoolTest {
     }
 
     /** An input that records which thread staged it. */
-    record Recorded(float[] values, java.util.Set<String> threads) implements TensorInput {
+    record Recorded(float[] values, Set<String> threads) implements TensorInput {
         @Override
         public int size() {
             return values.length;
@@ -153,7 +155,7 @@ class SessionPoolTest {
     @Test
     void eachSessionRunsOnOneThreadWhoeverBorrowsIt() throws Exception {
         // ONNX Runtime's CUDA provider keeps memory per calling thread: runs from many threads exhausted an H100
-        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<String> threads = ConcurrentHashMap.newKeySet();
         ExecutorService callers = Executors.newFixedThreadPool(8);
         try (SessionPool enc = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 2, 1, Device.CPU)) {
             List<Future<float[][]>> runs = new ArrayList<>();
