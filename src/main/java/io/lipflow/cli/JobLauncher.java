@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Wires a {@link JobSpec}'s sources and sinks around {@link LipFlowJob} and runs it. */
 final class JobLauncher {
@@ -72,11 +73,16 @@ final class JobLauncher {
     static JobExecutionResult runLocal(JobSpec spec, String name, PrintStream out) throws Exception {
         int port = freePort(8081);
         Path checkpoints = Files.createTempDirectory("lipflow-checkpoints");
-        // an embedded run's checkpoints cannot be resumed from once it has ended, however it ends (Ctrl-C too)
-        Thread cleanUp = new Thread(() -> FileUtils.deleteDirectoryQuietly(checkpoints.toFile()), "lipflow-checkpoints-clean-up");
+        AtomicReference<JobClient> running = new AtomicReference<>();
+        // an embedded run's checkpoints cannot be resumed from once it has ended, however it ends (Ctrl-C too);
+        // the job is cancelled first, or a checkpoint under way writes the directory again after it is deleted
+        Thread cleanUp = new Thread(() -> {
+            cancel(running.get());
+            FileUtils.deleteDirectoryQuietly(checkpoints.toFile());
+        }, "lipflow-checkpoints-clean-up");
         Runtime.getRuntime().addShutdownHook(cleanUp);
         try {
-            return runLocal(spec, name, port, checkpoints, out);
+            return runLocal(spec, name, port, checkpoints, running, out);
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanUp);
@@ -87,13 +93,27 @@ final class JobLauncher {
         }
     }
 
-    private static JobExecutionResult runLocal(JobSpec spec, String name, int port, Path checkpoints, PrintStream out)
-            throws Exception {
+    /** Cancels a job still running and waits a while for it to end; at JVM shutdown, so nothing here may throw. */
+    private static void cancel(JobClient client) {
+        if (client == null) {
+            return;
+        }
+        try {
+            client.cancel().get(10, TimeUnit.SECONDS);
+            client.getJobExecutionResult().get(20, TimeUnit.SECONDS);
+        } catch (Exception endedOrStopping) {
+            // ended already, cancelled (its result is then an error), or the cluster is shutting down too
+        }
+    }
+
+    private static JobExecutionResult runLocal(JobSpec spec, String name, int port, Path checkpoints,
+            AtomicReference<JobClient> running, PrintStream out) throws Exception {
         StreamExecutionEnvironment env = JobEnvironment.local(spec.parallelism, checkpoints,
                 Duration.ofSeconds(spec.checkpointSeconds), port);
         assemble(env, spec);
         long start = System.nanoTime();
         JobClient client = env.executeAsync(name);
+        running.set(client);
         out.println(name + ": running at parallelism " + spec.parallelism + "; Flink web UI: http://127.0.0.1:" + port);
         long lastFrames = -1;
         while (!client.getJobExecutionResult().isDone()) {
