@@ -19,9 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Gathers single inference requests into batches and runs them on a {@link SessionPool}: a batch closes
  * when it holds {@code maxBatch} requests or when its oldest request has waited {@code maxDelay}. One
  * dispatcher thread takes the first request, waits for a free session, then fills the batch, so under load
- * (every session busy, here or in other batchers sharing the pool) requests queue up and batches fill;
- * worker threads (one per session) run them and complete the futures, in any order. Thread-safe. Does not
- * own the pool: close this first, then the pool.
+ * (every session busy) requests queue up and batches fill; worker threads (one per session) run them and
+ * complete the futures, in any order. In a job one batcher per model serves every slot of a process
+ * ({@link SharedBatchers}). Thread-safe. Does not own the pool: close this first, then the pool.
  */
 public final class InferenceBatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceBatcher.class);
@@ -81,6 +81,11 @@ public final class InferenceBatcher implements AutoCloseable {
         return result;
     }
 
+    /** The pool this runs its batches on. */
+    public SessionPool pool() {
+        return pool;
+    }
+
     /** Model runs so far. */
     public long batches() {
         return batches.get();
@@ -102,7 +107,7 @@ public final class InferenceBatcher implements AutoCloseable {
                 batch.add(first);
                 SessionPool.Lease lease = null;
                 try {
-                    // while every session is busy (here or in another slot sharing the pool), requests queue up
+                    // while every session is busy, requests queue up
                     lease = pool.borrow();
                     gather(batch);
                     workers.execute(new Run(lease, batch));

@@ -111,7 +111,7 @@ public final class SessionPool implements AutoCloseable {
     /**
      * Opens {@code sessions} sessions of the model whose every run has {@code runBatch} inputs: fewer
      * requests are padded up to it and more are run in chunks of it (0: exactly the requests). One
-     * input shape is what a GPU needs, see {@link SharedSessionPools}. A model with a fixed batch size
+     * input shape is what a GPU needs, see {@link SharedBatchers}. A model with a fixed batch size
      * runs at that size whatever {@code runBatch} says.
      *
      * @param intraOpThreads ONNX Runtime threads per session for one operator
@@ -340,7 +340,11 @@ public final class SessionPool implements AutoCloseable {
      * the session is busy until its run ends either way.
      */
     private Results runOn(Slot slot, List<TensorInput[]> requests) throws OrtException {
-        Future<Results> run = slot.thread.submit(() -> runHere(slot, requests));
+        return await(slot.thread.submit(() -> runHere(slot, requests)));
+    }
+
+    /** Waits for a session thread's work; an interrupt is kept for later. */
+    private static <T> T await(Future<T> run) throws OrtException {
         boolean interrupted = false;
         try {
             while (true) {
@@ -380,9 +384,10 @@ public final class SessionPool implements AutoCloseable {
     }
 
     /**
-     * Runs every session {@code runs} times on a zero batch of {@code batch}. The first runs at a new batch
-     * size are several times slower (ONNX Runtime sizes its memory arena and the fresh pages are touched), so
-     * warm up with the batch size to expect before timing or serving.
+     * Runs every session {@code runs} times on a zero batch of {@code batch}, the sessions at once. The first
+     * runs at a new batch size are several times slower (ONNX Runtime sizes its memory arena and the fresh
+     * pages are touched; on a GPU cuDNN picks its algorithms, seconds per session), so warm up with the batch
+     * size to expect before timing or serving.
      */
     public void warmUp(int batch, int runs) throws OrtException, InterruptedException {
         List<TensorInput[]> zeros = new ArrayList<>();
@@ -399,10 +404,30 @@ public final class SessionPool implements AutoCloseable {
             while (all.size() < count) {
                 all.add(take());
             }
+            List<Future<Void>> warming = new ArrayList<>();
             for (Slot slot : all) {
-                for (int i = 0; i < runs; i++) {
-                    runOn(slot, zeros);
+                warming.add(slot.thread.submit(() -> {
+                    for (int i = 0; i < runs; i++) {
+                        runHere(slot, zeros);
+                    }
+                    return null;
+                }));
+            }
+            // every session's runs end before any goes back, failed or not: a pool closed on the failure
+            // must not close a session under a run
+            Exception first = null;
+            for (Future<Void> w : warming) {
+                try {
+                    await(w);
+                } catch (OrtException | RuntimeException e) {
+                    first = first == null ? e : first;
                 }
+            }
+            if (first instanceof OrtException ort) {
+                throw ort;
+            }
+            if (first != null) {
+                throw (RuntimeException) first;
             }
         } finally {
             all.forEach(this::giveBack);

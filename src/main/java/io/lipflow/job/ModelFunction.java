@@ -6,7 +6,7 @@ import io.lipflow.inference.InferenceBatcher;
 import io.lipflow.inference.ModelContract;
 import io.lipflow.inference.ModelException;
 import io.lipflow.inference.SessionPool;
-import io.lipflow.inference.SharedSessionPools;
+import io.lipflow.inference.SharedBatchers;
 import io.lipflow.inference.TensorInput;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Histogram;
@@ -19,12 +19,11 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * An async operator running one ONNX model: each parallel instance (task slot) holds the process's
- * shared {@link SessionPool} for the model ({@link SharedSessionPools}) and its own
- * {@link InferenceBatcher} that batches the slot's requests across speakers; both are given back when
- * the operator closes. Metrics, prefixed with the stage name ({@code encoder}, {@code generator}):
- * {@code LatencyMicros} (request to result, batching included), {@code BatchSizeMean}, and of the
- * shared pool {@code SessionsInUse} and {@code SessionWaitMillis} (total time batches waited for a
- * free session).
+ * shared {@link InferenceBatcher} for the model and its {@link SessionPool} ({@link SharedBatchers}), so
+ * that a batch gathers the requests of every slot's speakers; it is given back when the operator closes.
+ * Metrics, prefixed with the stage name ({@code encoder}, {@code generator}): {@code LatencyMicros} (request
+ * to result, batching included), and of the shared batcher and pool {@code BatchSizeMean}, {@code
+ * SessionsInUse} and {@code SessionWaitMillis} (total time batches waited for a free session).
  */
 abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
     private static final long serialVersionUID = 1L;
@@ -32,7 +31,6 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
     protected final JobSettings settings;
     private final ModelContract.Kind kind;
     private final String stage;
-    private transient SessionPool pool;
     private transient InferenceBatcher batcher;
     private transient Histogram latency;
 
@@ -51,17 +49,17 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
     @Override
     public void open(OpenContext context) throws Exception {
         Device device = Device.parse(settings.device);
-        int batch = maxBatch(device);
         try {
-            pool = SharedSessionPools.acquire(Path.of(modelPath()), kind, settings.sessions(device),
-                    settings.intraOpThreads, device, batch);
+            batcher = SharedBatchers.acquire(Path.of(modelPath()), kind, settings.sessions(device), settings.intraOpThreads,
+                    device, maxBatch(device), Duration.ofMillis(settings.maxBatchDelayMillis));
         } catch (OrtException e) {
             throw failure(e); // a model that cannot run fails here, named as on any run
         }
-        batcher = new InferenceBatcher(pool, batch, Duration.ofMillis(settings.maxBatchDelayMillis));
+        InferenceBatcher shared = batcher; // the gauges may be read after close()
+        SessionPool pool = shared.pool();
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         latency = JobMetrics.histogram(metrics, stage + "LatencyMicros");
-        metrics.gauge(stage + "BatchSizeMean", () -> batcher.batches() == 0 ? 0.0 : (double) batcher.requests() / batcher.batches());
+        metrics.gauge(stage + "BatchSizeMean", () -> shared.batches() == 0 ? 0.0 : (double) shared.requests() / shared.batches());
         metrics.gauge(stage + "SessionsInUse", pool::inUse);
         metrics.gauge(stage + "SessionWaitMillis", () -> pool.waitNanos() / 1_000_000);
     }
@@ -81,15 +79,10 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
 
     @Override
     public void close() throws Exception {
-        try {
-            if (batcher != null) {
-                batcher.close();
-            }
-        } finally {
-            if (pool != null) {
-                SharedSessionPools.release(pool);
-                pool = null;
-            }
+        if (batcher != null) {
+            InferenceBatcher held = batcher;
+            batcher = null;
+            SharedBatchers.release(held);
         }
     }
 }
