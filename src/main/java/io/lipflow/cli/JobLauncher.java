@@ -84,6 +84,7 @@ final class JobLauncher {
         try {
             return runLocal(spec, name, port, checkpoints, running, out);
         } finally {
+            cancel(running.get()); // still running if the progress loop failed
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanUp);
             } catch (IllegalStateException shuttingDown) {

@@ -81,7 +81,7 @@ public final class SessionPool implements AutoCloseable {
     private final String name;
     /** Every open session; guarded by {@link #lock} once the pool is built (close() clears it). */
     private final List<Slot> slots = new ArrayList<>();
-    /** Guards the free sessions and the closing state; fair: the slots sharing a pool take turns. */
+    /** Guards the free sessions and the closing state; fair: callers waiting for a session take turns. */
     private final ReentrantLock lock = new ReentrantLock(true);
     /** Signalled when a session comes back or the pool closes. */
     private final Condition changed = lock.newCondition();
@@ -340,11 +340,7 @@ public final class SessionPool implements AutoCloseable {
      * the session is busy until its run ends either way.
      */
     private Results runOn(Slot slot, List<TensorInput[]> requests) throws OrtException {
-        return await(slot.thread.submit(() -> runHere(slot, requests)));
-    }
-
-    /** Waits for a session thread's work; an interrupt is kept for later. */
-    private static <T> T await(Future<T> run) throws OrtException {
+        Future<Results> run = slot.thread.submit(() -> runHere(slot, requests));
         boolean interrupted = false;
         try {
             while (true) {
@@ -384,10 +380,9 @@ public final class SessionPool implements AutoCloseable {
     }
 
     /**
-     * Runs every session {@code runs} times on a zero batch of {@code batch}, the sessions at once. The first
-     * runs at a new batch size are several times slower (ONNX Runtime sizes its memory arena and the fresh
-     * pages are touched; on a GPU cuDNN picks its algorithms, seconds per session), so warm up with the batch
-     * size to expect before timing or serving.
+     * Runs every session {@code runs} times on a zero batch of {@code batch}. The first runs at a new batch
+     * size are several times slower (ONNX Runtime sizes its memory arena and the fresh pages are touched), so
+     * warm up with the batch size to expect before timing or serving.
      */
     public void warmUp(int batch, int runs) throws OrtException, InterruptedException {
         List<TensorInput[]> zeros = new ArrayList<>();
@@ -404,30 +399,10 @@ public final class SessionPool implements AutoCloseable {
             while (all.size() < count) {
                 all.add(take());
             }
-            List<Future<Void>> warming = new ArrayList<>();
             for (Slot slot : all) {
-                warming.add(slot.thread.submit(() -> {
-                    for (int i = 0; i < runs; i++) {
-                        runHere(slot, zeros);
-                    }
-                    return null;
-                }));
-            }
-            // every session's runs end before any goes back, failed or not: a pool closed on the failure
-            // must not close a session under a run
-            Exception first = null;
-            for (Future<Void> w : warming) {
-                try {
-                    await(w);
-                } catch (OrtException | RuntimeException e) {
-                    first = first == null ? e : first;
+                for (int i = 0; i < runs; i++) {
+                    runOn(slot, zeros);
                 }
-            }
-            if (first instanceof OrtException ort) {
-                throw ort;
-            }
-            if (first != null) {
-                throw (RuntimeException) first;
             }
         } finally {
             all.forEach(this::giveBack);

@@ -52,7 +52,7 @@ public final class SharedBatchers {
                 // the first runs at a batch size are several times slower (ONNX Runtime sizes its arena)
                 pool.warmUp(maxBatch, 2);
                 entry = new Entry(new InferenceBatcher(pool, maxBatch, maxDelay));
-            } catch (OrtException | InterruptedException | RuntimeException e) {
+            } catch (Throwable e) {
                 try {
                     pool.close();
                 } catch (OrtException | RuntimeException closing) {
@@ -68,7 +68,7 @@ public final class SharedBatchers {
 
     /**
      * Gives back a batcher from {@link #acquire}; the last user closes it (running the requests still
-     * queued) and then its pool, outside the lock: closing waits for runs in flight, and other operators'
+     * queued, or failing them if that user's thread is interrupted: a cancelled task) and then its pool, outside the lock: closing waits for runs in flight, and other operators'
      * acquire and release need not wait meanwhile. A slot that is not the last leaves its requests still
      * queued to run: their results go to an operator that has closed, which drops them.
      */

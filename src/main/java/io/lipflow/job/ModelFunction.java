@@ -21,6 +21,8 @@ import java.util.concurrent.CompletableFuture;
  * An async operator running one ONNX model: each parallel instance (task slot) holds the process's
  * shared {@link InferenceBatcher} for the model and its {@link SessionPool} ({@link SharedBatchers}), so
  * that a batch gathers the requests of every slot's speakers; it is given back when the operator closes.
+ * A cancelled slot's requests still queued then run all the same unless it was the last user (at most its
+ * in-flight frames, whose results go nowhere).
  * Metrics, prefixed with the stage name ({@code encoder}, {@code generator}): {@code LatencyMicros} (request
  * to result, batching included), and of the shared batcher and pool {@code BatchSizeMean}, {@code
  * SessionsInUse} and {@code SessionWaitMillis} (total time batches waited for a free session).

@@ -138,18 +138,6 @@ class SessionPoolTest {
         }
     }
 
-    @Test
-    void warmUpRunsEverySessionAndGivesThemAllBack() throws Exception {
-        try (SessionPool mirror = new SessionPool(TestModels.mirror(), ModelContract.Kind.GENERATOR, 3, 1, Device.CPU, 4)) {
-            mirror.warmUp(4, 2);
-            assertEquals(6, mirror.runs(), "two runs of 4 on each of 3 sessions");
-            assertEquals(0, mirror.inUse());
-            try (SessionPool.Lease a = mirror.borrow(); SessionPool.Lease b = mirror.borrow(); SessionPool.Lease c = mirror.borrow()) {
-                assertEquals(3, mirror.inUse(), "all three lent again");
-            }
-        }
-    }
-
     /** An input that records which thread staged it. */
     record Recorded(float[] values, Set<String> threads) implements TensorInput {
         @Override
