@@ -68,9 +68,10 @@ public final class SharedBatchers {
 
     /**
      * Gives back a batcher from {@link #acquire}; the last user closes it (running the requests still
-     * queued, or failing them if that user's thread is interrupted: a cancelled task) and then its pool, outside the lock: closing waits for runs in flight, and other operators'
-     * acquire and release need not wait meanwhile. A slot that is not the last leaves its requests still
-     * queued to run: their results go to an operator that has closed, which drops them.
+     * queued, or failing them if that user's thread is interrupted: a cancelled task) and then its pool,
+     * outside the lock: closing waits for runs in flight, and other operators' acquire and release need
+     * not wait meanwhile. A slot that is not the last leaves its requests still queued to run: their
+     * results go to an operator that has closed, which drops them.
      */
     public static void release(InferenceBatcher batcher) throws OrtException {
         if (unregister(batcher)) {
