@@ -93,13 +93,10 @@ public final class AvatarCommand implements Command {
 
     private void demo(Args args) throws Exception {
         Path dir = args.path("out");
-        int frames = args.intValue("frames", DemoAvatar.FRAMES);
+        int frames = args.intValue("frames", DemoAvatar.FRAMES, 1, Integer.MAX_VALUE);
         boolean video = args.flag("video");
         Path storeRoot = args.has("store") ? args.path("store") : null;
         args.finish();
-        if (frames < 1) {
-            throw new UserError("--frames must be at least 1");
-        }
         if (Files.isDirectory(dir) && Directories.hasEntries(dir)) {
             throw new UserError(dir + " is not empty; choose a new directory for --out");
         }

@@ -61,10 +61,7 @@ final class BenchCommand implements Command {
             PipelineBenchmark.latencyOnly(home, System.out);
             return;
         }
-        int seconds = args.intValue("seconds", target.equals("frontend") ? 10 : target.equals("soak") ? 120 : 3);
-        if (seconds < 1) {
-            throw new UserError("--seconds must be positive");
-        }
+        int seconds = args.intValue("seconds", target.equals("frontend") ? 10 : target.equals("soak") ? 120 : 3, 1, Integer.MAX_VALUE);
         if (target.equals("frontend")) {
             args.finish();
             FrontEndBenchmark.run(seconds, System.out);
@@ -84,11 +81,8 @@ final class BenchCommand implements Command {
     }
 
     private static void soak(Args args, int seconds) throws Exception {
-        int speakers = args.intValue("speakers", 20);
-        int parallelism = args.intValue("parallelism", 2);
-        if (speakers < 1 || parallelism < 1) {
-            throw new UserError("--speakers and --parallelism must be positive");
-        }
+        int speakers = args.intValue("speakers", 20, 1, Integer.MAX_VALUE);
+        int parallelism = args.intValue("parallelism", 2, 1, 256);
         args.finish();
         Path work = Files.createTempDirectory("lipflow-soak");
         try {

@@ -44,7 +44,7 @@ final class DemoCommand implements Command {
         Path home = Path.of(System.getProperty("lipflow.home", ".")).toAbsolutePath().normalize();
         String model = args.get("model", "mirror");
         Path out = Path.of(args.get("out", home.resolve("out/demo").toString())).toAbsolutePath().normalize();
-        int parallelism = args.intValue("parallelism", 2);
+        int parallelism = args.intValue("parallelism", 2, 1, 256); // as for run
         args.finish();
         if (!model.equals("mirror") && !model.equals("reference")) {
             throw new UserError("--model must be mirror or reference, got '" + model + "'");

@@ -226,9 +226,12 @@ final class PipelineBenchmark {
             double both = again(models, ceiling, "the ceiling's configuration, the job's own", o, out);
             return new Beside(both, both);
         }
-        double jobFps = jobFirst ? again(models, job, "the job's configuration", o, out) : Double.NaN;
+        if (jobFirst) {
+            double jobFps = again(models, job, "the job's configuration", o, out);
+            return new Beside(again(models, ceiling, "the ceiling's configuration", o, out), jobFps);
+        }
         double ceilingFps = again(models, ceiling, "the ceiling's configuration", o, out);
-        return new Beside(ceilingFps, jobFirst ? jobFps : again(models, job, "the job's configuration", o, out));
+        return new Beside(ceilingFps, again(models, job, "the job's configuration", o, out));
     }
 
     private static double again(Path models, ModelBenchmark.Result config, String what, Options o, PrintStream out)

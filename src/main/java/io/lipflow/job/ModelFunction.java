@@ -16,6 +16,7 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * An async operator running one ONNX model: each parallel instance (task slot) holds the process's
@@ -74,7 +75,7 @@ abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
 
     /** A failed model run, named by its model file, so that the job's failure says which model broke. */
     protected ModelException failure(Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        Throwable cause = error instanceof CompletionException && error.getCause() != null
                 ? error.getCause() : error;
         return new ModelException(Path.of(modelPath()).getFileName() + ": the " + kind + " failed: " + cause.getMessage(), cause);
     }
