@@ -142,8 +142,10 @@ final class ModelBenchmark {
     }
 
     /**
-     * Items per second with {@code sessions} callers each running batches of {@code batch} on its own
-     * session, after at least {@value #WARM_UP_RUNS} warm-up runs per session and half of {@code seconds}; each caller keeps going until {@code seconds} have passed.
+     * Items per second of {@code sessions} sessions running batches of {@code batch}, each driven by {@link
+     * SessionPool#LEASES_PER_SESSION} callers (so that, as in the job, a session's next batch is staged
+     * while one runs), after at least {@value #WARM_UP_RUNS} warm-up runs per session and half of {@code
+     * seconds}; each caller keeps going until {@code seconds} have passed.
      */
     private static Result measure(Path model, ModelContract.Kind kind, Device device, float[][] request, int batch,
             int sessions, int threads, double seconds) throws Exception {
@@ -151,7 +153,8 @@ final class ModelBenchmark {
         for (int i = 0; i < batch; i++) {
             requests.add(request);
         }
-        ExecutorService callers = Executors.newFixedThreadPool(sessions);
+        int callerCount = sessions * SessionPool.LEASES_PER_SESSION;
+        ExecutorService callers = Executors.newFixedThreadPool(callerCount);
         try (SessionPool pool = new SessionPool(model, kind, sessions, threads, device)) {
             long warmUpEnd = System.nanoTime() + (long) (seconds / 2 * 1e9);
             do {
@@ -160,7 +163,7 @@ final class ModelBenchmark {
             long start = System.nanoTime();
             long deadline = start + (long) (seconds * 1e9);
             List<Future<Integer>> counts = new ArrayList<>();
-            for (int s = 0; s < sessions; s++) {
+            for (int c = 0; c < callerCount; c++) {
                 counts.add(callers.submit(() -> {
                     int runs = 0;
                     do {

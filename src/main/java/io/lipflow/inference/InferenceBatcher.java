@@ -18,10 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Gathers single inference requests into batches and runs them on a {@link SessionPool}: a batch closes
  * when it holds {@code maxBatch} requests or when its oldest request has waited {@code maxDelay}. One
- * dispatcher thread takes the first request, waits for a free session, then fills the batch, so under load
- * (every session busy) requests queue up and batches fill; worker threads (one per session) run them and
- * complete the futures, in any order. In a job one batcher per model serves every slot of a process
- * ({@link SharedBatchers}). Thread-safe. Does not own the pool: close this first, then the pool.
+ * dispatcher thread takes the first request, waits for a free {@link SessionPool.Lease}, then fills the
+ * batch, so under load (every lease out) requests queue up and batches fill; worker threads (one per lease,
+ * so a session's next batch is staged while one runs) run them and complete the futures, in any order. In
+ * a job one batcher per model serves every slot of a process ({@link SharedBatchers}). Thread-safe. Does
+ * not own the pool: close this first, then the pool.
  */
 public final class InferenceBatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceBatcher.class);
@@ -49,7 +50,7 @@ public final class InferenceBatcher implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.maxDelayNanos = maxDelay.toNanos();
         AtomicInteger ids = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(pool.size(), r -> daemon(r, "lipflow-inference-" + ids.incrementAndGet()));
+        this.workers = Executors.newFixedThreadPool(pool.maxLeases(), r -> daemon(r, "lipflow-inference-" + ids.incrementAndGet()));
         this.dispatcher = daemon(this::dispatch, "lipflow-batcher");
         dispatcher.start();
     }
@@ -107,7 +108,7 @@ public final class InferenceBatcher implements AutoCloseable {
                 batch.add(first);
                 SessionPool.Lease lease = null;
                 try {
-                    // while every session is busy, requests queue up
+                    // while every lease is out, requests queue up
                     lease = pool.borrow();
                     gather(batch);
                     workers.execute(new Run(lease, batch));
@@ -115,7 +116,7 @@ public final class InferenceBatcher implements AutoCloseable {
                     // the pool was closed before this batcher: its requests fail rather than wait for ever
                     fail(batch, e);
                 } catch (InterruptedException | RejectedExecutionException e) {
-                    // close() was interrupted and stops at once: this batch will not run, its session goes back
+                    // close() was interrupted and stops at once: this batch will not run, its lease goes back
                     if (lease != null) {
                         lease.close();
                     }
@@ -148,7 +149,7 @@ public final class InferenceBatcher implements AutoCloseable {
         }
     }
 
-    /** One batch on its borrowed session, for a worker; the session goes back before the futures complete. */
+    /** One batch on its lease, for a worker; the lease goes back before the futures complete. */
     private final class Run implements Runnable {
         private final SessionPool.Lease lease;
         private final List<Request> batch;
@@ -187,7 +188,7 @@ public final class InferenceBatcher implements AutoCloseable {
             }
             batches.incrementAndGet();
             requests.addAndGet(batch.size());
-            // with the session back: what the futures' callbacks do does not keep it from the next batch
+            // with the lease back: what the futures' callbacks do does not keep it from the next batch
             for (int i = 0; i < batch.size(); i++) {
                 RuntimeException failure = results.failures()[i];
                 if (failure != null) {
@@ -198,7 +199,7 @@ public final class InferenceBatcher implements AutoCloseable {
             }
         }
 
-        /** Gives the session back and fails the batch without running it. */
+        /** Gives the lease back and fails the batch without running it. */
         void abandon(Exception why) {
             lease.close();
             fail(batch, why);
@@ -218,7 +219,7 @@ public final class InferenceBatcher implements AutoCloseable {
     /**
      * Stops taking requests, runs those already queued, and waits for the running batches to finish. If the
      * calling thread is interrupted meanwhile (Flink cancelling the task), stops at once: the requests not
-     * yet running fail and their sessions go back to the pool; batches already inside the model finish on
+     * yet running fail and their leases go back to the pool; batches already inside the model finish on
      * their own, and the pool's {@link SessionPool#close()} waits for them.
      */
     @Override
@@ -235,8 +236,8 @@ public final class InferenceBatcher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             dispatcher.interrupt();
-            // a Run waits in the executor's queue only in the moment between a worker giving its session back
-            // and taking the next task, but then it holds a session that must go back
+            // a Run waits in the executor's queue only in the moment between a worker giving its lease back
+            // and taking the next task, but then it holds a lease that must go back
             for (Runnable waiting : workers.shutdownNow()) {
                 ((Run) waiting).abandon(closedEarly());
             }

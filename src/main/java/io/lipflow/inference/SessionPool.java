@@ -11,11 +11,12 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,20 +27,21 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A fixed number of ONNX Runtime sessions of one model, sharing the process-wide {@link OrtEnvironment}.
- * {@link #run} borrows a free session (blocking while all are busy), runs a batch on it and returns it.
- * Each session keeps its own direct input buffers, reused from run to run, and every native tensor and
- * result is closed before {@code run} returns. Each session runs on a thread of its own, whichever thread
- * borrowed it. After {@link #close()} nothing can be borrowed, and a session still leased then is closed by
- * its lease. Thread-safe.
+ * {@link #borrow} leases one of a session's two sets of direct buffers (blocking while all are leased); the
+ * lease's {@link Lease#run} stages the batch's inputs in them on the calling thread, runs the model on the
+ * session's own thread and copies the outputs out on the calling thread again. So while one batch runs,
+ * the session's next batch is staged beside it, and the session goes straight from one run to the next
+ * (on a GPU, staging a generator batch of 8 takes ~6 ms beside a ~28 ms run, otherwise idle). Every
+ * native tensor and result is closed before {@code run} returns. After {@link #close()} nothing can be
+ * borrowed, and a session still leased then is closed by its last lease. Thread-safe.
  */
 public final class SessionPool implements AutoCloseable {
-    /**
-     * One session and the direct buffers its inputs are staged in and its output is written to (ONNX
-     * Runtime writes straight into a pinned output, so results are copied out once).
-     */
-    private static final class Slot {
+    /** Buffer sets per session: one batch runs while the next is staged. */
+    public static final int LEASES_PER_SESSION = 2;
+
+    /** One session and the thread that runs it. */
+    private static final class Session {
         final OrtSession session;
-        final FloatBuffer[] buffers; // the inputs', then the output's
         /**
          * The one thread that runs the session. ONNX Runtime's CUDA provider keeps state per calling thread
          * (cuBLAS and cuDNN handles, streams, memory held per stream): on an H100 a pipeline whose 16 slots'
@@ -47,10 +49,11 @@ public final class SessionPool implements AutoCloseable {
          * and failed in cublasCreate, where the raw benchmark, one thread per session, stays at 35 GB.
          */
         final ExecutorService thread;
+        /** Its buffer sets leased now; guarded by the pool's lock. */
+        int leased;
 
-        Slot(OrtSession session, int inputCount, String threadName) {
+        Session(OrtSession session, String threadName) {
             this.session = session;
-            this.buffers = new FloatBuffer[inputCount + 1];
             this.thread = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, threadName);
                 t.setDaemon(true);
@@ -63,6 +66,20 @@ public final class SessionPool implements AutoCloseable {
             thread.shutdown();
             session.close();
         }
+    }
+
+    /**
+     * A session's set of direct buffers that a batch's inputs are staged in and its output is written to
+     * (ONNX Runtime writes straight into a pinned output, so results are copied out once).
+     */
+    private static final class Buffers {
+        final Session session;
+        final FloatBuffer[] buffers; // the inputs', then the output's
+
+        Buffers(Session session, int inputCount) {
+            this.session = session;
+            this.buffers = new FloatBuffer[inputCount + 1];
+        }
 
         /** Buffer {@code i} (the output's is the last) holding exactly {@code floats}, position 0. */
         FloatBuffer buffer(int i, int floats) {
@@ -74,42 +91,46 @@ public final class SessionPool implements AutoCloseable {
         }
     }
 
-    /** How long {@link #close()} waits for sessions still running a batch. */
+    /** How long {@link #close()} waits for leases still out. */
     static final Duration CLOSE_WAIT = Duration.ofSeconds(60);
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final String name;
     /** Every open session; guarded by {@link #lock} once the pool is built (close() clears it). */
-    private final List<Slot> slots = new ArrayList<>();
-    /** Guards the free sessions and the closing state; fair: callers waiting for a session take turns. */
+    private final List<Session> sessions = new ArrayList<>();
+    /** Guards the leases and the closing state; fair: callers waiting for a lease take turns. */
     private final ReentrantLock lock = new ReentrantLock(true);
-    /** Signalled when a session comes back or the pool closes. */
+    /** Signalled when a lease comes back or the pool closes. */
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<Slot> free = new ArrayDeque<>();
+    /** The buffer sets not leased now. */
+    private final List<Buffers> free = new ArrayList<>();
+    /** Every buffer set, {@link #LEASES_PER_SESSION} per session. */
+    private int leases;
     /** {@link #close()} has begun: nothing more is borrowed. */
     private boolean closed;
-    /** {@link #close()} has stopped waiting: a session given back later is closed, not kept. */
+    /** {@link #close()} has stopped waiting: a session whose last lease comes back later is closed then. */
     private boolean abandoned;
     private final ModelContract contract;
     private final AtomicLong waitNanos = new AtomicLong();
     private final AtomicLong runs = new AtomicLong();
+    private final Set<String> runThreads = ConcurrentHashMap.newKeySet();
     /** The batch size every run has (fewer requests padded up to it, more in chunks of it), or 0: exactly the requests. */
     private final int runBatch;
 
     /**
-     * Opens {@code sessions} sessions of the model, each run at exactly the batch it is given (a model with a
+     * Opens {@code sessionCount} sessions of the model, each run at exactly the batch it is given (a model with a
      * fixed batch size at that size).
      *
      * @param intraOpThreads ONNX Runtime threads per session for one operator
      * @throws ModelException if the file is missing, is not a model, does not fit {@code kind}, or the device is unusable
      */
-    public SessionPool(Path modelFile, ModelContract.Kind kind, int sessions, int intraOpThreads, Device device)
+    public SessionPool(Path modelFile, ModelContract.Kind kind, int sessionCount, int intraOpThreads, Device device)
             throws ModelException, OrtException {
-        this(modelFile, kind, sessions, intraOpThreads, device, 0);
+        this(modelFile, kind, sessionCount, intraOpThreads, device, 0);
     }
 
     /**
-     * Opens {@code sessions} sessions of the model whose every run has {@code runBatch} inputs: fewer
+     * Opens {@code sessionCount} sessions of the model whose every run has {@code runBatch} inputs: fewer
      * requests are padded up to it and more are run in chunks of it (0: exactly the requests). One
      * input shape is what a GPU needs, see {@link SharedBatchers}. A model with a fixed batch size
      * runs at that size whatever {@code runBatch} says.
@@ -117,9 +138,9 @@ public final class SessionPool implements AutoCloseable {
      * @param intraOpThreads ONNX Runtime threads per session for one operator
      * @throws ModelException if the file is missing, is not a model, does not fit {@code kind}, or the device is unusable
      */
-    public SessionPool(Path modelFile, ModelContract.Kind kind, int sessions, int intraOpThreads, Device device, int runBatch)
+    public SessionPool(Path modelFile, ModelContract.Kind kind, int sessionCount, int intraOpThreads, Device device, int runBatch)
             throws ModelException, OrtException {
-        if (sessions < 1 || intraOpThreads < 1 || runBatch < 0) {
+        if (sessionCount < 1 || intraOpThreads < 1 || runBatch < 0) {
             throw new IllegalArgumentException("sessions and threads must be positive, the run batch not negative");
         }
         if (!Files.isRegularFile(modelFile)) {
@@ -133,14 +154,17 @@ public final class SessionPool implements AutoCloseable {
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             device.configure(options);
-            for (int i = 0; i < sessions; i++) {
+            for (int i = 0; i < sessionCount; i++) {
                 OrtSession session = open(modelFile, options);
                 if (discovered == null) {
                     discovered = discover(modelFile, kind, session);
                 }
-                Slot slot = new Slot(session, discovered.inputNames().size(), "lipflow-" + name + "-session-" + (i + 1));
-                slots.add(slot);
-                free.add(slot);
+                Session opened = new Session(session, "lipflow-" + name + "-session-" + (i + 1));
+                sessions.add(opened);
+                for (int b = 0; b < LEASES_PER_SESSION; b++) {
+                    free.add(new Buffers(opened, discovered.inputNames().size()));
+                    leases++;
+                }
             }
         } catch (ModelException | OrtException | RuntimeException e) {
             try {
@@ -196,25 +220,40 @@ public final class SessionPool implements AutoCloseable {
     public int size() {
         lock.lock();
         try {
-            return slots.size();
+            return sessions.size();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Sessions running a batch right now. */
+    /** Leases that can be out at once: {@link #LEASES_PER_SESSION} per session. */
+    public int maxLeases() {
+        lock.lock();
+        try {
+            return leases;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sessions with a batch running or being staged for them right now. */
     public int inUse() {
         lock.lock();
         try {
-            return slots.size() - free.size();
+            return (int) sessions.stream().filter(s -> s.leased > 0).count();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Total time callers have waited for a free session. */
+    /** Total time callers have waited for a lease. */
     public long waitNanos() {
         return waitNanos.get();
+    }
+
+    /** Names of the threads that have run the sessions so far (for tests). */
+    Set<String> runThreads() {
+        return Set.copyOf(runThreads);
     }
 
     /**
@@ -232,20 +271,20 @@ public final class SessionPool implements AutoCloseable {
     }
 
     /**
-     * Waits for a free session and holds it until the lease is closed, so that a caller can decide what
-     * to run once a session is there (the batcher fills its batch meanwhile).
+     * Waits for a free buffer set, of an idle session where there is one, and holds it until the lease is
+     * closed, so that a caller can decide what to run once it has one (the batcher fills its batch meanwhile).
      *
      * @throws IllegalStateException if the pool is closed, or closes while this waits
      */
     public Lease borrow() throws InterruptedException {
         long start = System.nanoTime();
-        Slot slot = take();
+        Buffers buffers = take();
         waitNanos.addAndGet(System.nanoTime() - start);
-        return new Lease(slot);
+        return new Lease(buffers);
     }
 
-    /** Waits for a free session. */
-    private Slot take() throws InterruptedException {
+    /** Waits for a free buffer set and takes the one whose session has the fewest leased. */
+    private Buffers take() throws InterruptedException {
         lock.lockInterruptibly();
         try {
             while (free.isEmpty() && !closed) {
@@ -254,26 +293,39 @@ public final class SessionPool implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException(name + ": the session pool is closed");
             }
-            return free.poll();
+            Buffers best = free.get(0);
+            for (Buffers b : free) {
+                if (b.session.leased < best.session.leased) {
+                    best = b;
+                }
+            }
+            free.remove(best);
+            best.session.leased++;
+            return best;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Puts a session back, or closes it if {@link #close()} has stopped waiting for it. */
-    private void giveBack(Slot slot) {
+    /** Puts a buffer set back; closes its session if {@link #close()} has stopped waiting and this was its last lease. */
+    private void giveBack(Buffers buffers) {
+        Session session = buffers.session;
         lock.lock();
         try {
+            session.leased--;
             if (!abandoned) {
-                free.add(slot);
-                changed.signal();
+                free.add(buffers);
+                changed.signalAll(); // close() waits for all of them, a borrower for any one
+                return;
+            }
+            if (session.leased > 0) {
                 return;
             }
         } finally {
             lock.unlock();
         }
         try {
-            slot.close();
+            session.close();
         } catch (OrtException e) {
             throw new IllegalStateException(name + ": cannot close a session given back after the pool closed", e);
         }
@@ -296,56 +348,71 @@ public final class SessionPool implements AutoCloseable {
         }
     }
 
-    /** One borrowed session; {@link #close()} gives it back. Used by one thread at a time. */
+    /**
+     * One leased buffer set of a session; {@link #close()} gives it back. Used by one thread at a time; two
+     * leases of one session run their batches one after the other.
+     */
     public final class Lease implements AutoCloseable {
-        private Slot slot;
+        private Buffers buffers;
 
-        private Lease(Slot slot) {
-            this.slot = slot;
+        private Lease(Buffers buffers) {
+            this.buffers = buffers;
         }
 
         /** Runs one batch on this session, as {@link SessionPool#run(List)} does, of inputs that write themselves. */
         public Results run(List<TensorInput[]> requests) throws OrtException {
-            if (slot == null) {
+            if (buffers == null) {
                 throw new IllegalStateException("session lease already closed");
             }
             for (TensorInput[] request : requests) {
                 checkRequest(request);
             }
-            return runOn(slot, requests);
+            Results results = new Results(new float[requests.size()][], new RuntimeException[requests.size()]);
+            int chunk = runBatch > 0 ? runBatch : Math.max(1, requests.size());
+            for (int from = 0; from < requests.size(); from += chunk) {
+                runChunk(buffers, requests, from, Math.min(requests.size(), from + chunk), chunk, results);
+            }
+            return results;
         }
 
-        /** The borrowed session (for tests). */
+        /** The leased session (for tests). */
         OrtSession session() {
-            return slot.session;
+            return buffers.session.session;
         }
 
         /**
-         * Gives the session back; if the pool has closed and stopped waiting for it, closes it.
+         * Gives the buffer set back; if the pool has closed and stopped waiting for it, and this was its
+         * session's last lease, closes the session.
          *
          * @throws IllegalStateException if that close fails
          */
         @Override
         public void close() {
-            if (slot != null) {
-                Slot back = slot;
-                slot = null;
+            if (buffers != null) {
+                Buffers back = buffers;
+                buffers = null;
                 giveBack(back);
             }
         }
     }
 
     /**
-     * Runs the requests on one session's thread and waits for them; an interrupt is kept for later, as
-     * the session is busy until its run ends either way.
+     * Runs the model on its session's thread and waits for it; an interrupt is kept for later, as the
+     * session is busy until its run ends either way.
      */
-    private Results runOn(Slot slot, List<TensorInput[]> requests) throws OrtException {
-        Future<Results> run = slot.thread.submit(() -> runHere(slot, requests));
+    private void runOn(Session session, Map<String, OnnxTensor> feeds, Map<String, OnnxTensor> outputs) throws OrtException {
+        Future<?> run = session.thread.submit(() -> {
+            runThreads.add(Thread.currentThread().getName());
+            try (OrtSession.Result ignored = session.session.run(feeds, outputs)) {
+                return null; // the outputs are in the pinned buffer
+            }
+        });
         boolean interrupted = false;
         try {
             while (true) {
                 try {
-                    return run.get();
+                    run.get();
+                    return;
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (ExecutionException e) {
@@ -369,20 +436,11 @@ public final class SessionPool implements AutoCloseable {
         }
     }
 
-    /** Runs the requests on one session, in chunks of the run batch if there is one. */
-    private Results runHere(Slot slot, List<TensorInput[]> requests) throws OrtException {
-        Results results = new Results(new float[requests.size()][], new RuntimeException[requests.size()]);
-        int chunk = runBatch > 0 ? runBatch : Math.max(1, requests.size());
-        for (int from = 0; from < requests.size(); from += chunk) {
-            runChunk(slot, requests, from, Math.min(requests.size(), from + chunk), chunk, results);
-        }
-        return results;
-    }
-
     /**
-     * Runs every session {@code runs} times on a zero batch of {@code batch}. The first runs at a new batch
-     * size are several times slower (ONNX Runtime sizes its memory arena and the fresh pages are touched), so
-     * warm up with the batch size to expect before timing or serving.
+     * Runs every session {@code runs} times on a zero batch of {@code batch} from each of its buffer sets.
+     * The first runs at a new batch size are several times slower (ONNX Runtime sizes its memory arena and the
+     * fresh pages are touched), so warm up with the batch size to expect before timing or serving. The
+     * sessions warm up one after another.
      */
     public void warmUp(int batch, int runs) throws OrtException, InterruptedException {
         List<TensorInput[]> zeros = new ArrayList<>();
@@ -393,19 +451,19 @@ public final class SessionPool implements AutoCloseable {
         for (int r = 0; r < batch; r++) {
             zeros.add(zero);
         }
-        int count = size();
-        List<Slot> all = new ArrayList<>();
+        int count = maxLeases();
+        List<Lease> all = new ArrayList<>();
         try {
             while (all.size() < count) {
-                all.add(take());
+                all.add(new Lease(take()));
             }
-            for (Slot slot : all) {
+            for (Lease lease : all) {
                 for (int i = 0; i < runs; i++) {
-                    runOn(slot, zeros);
+                    lease.run(zeros).orThrow();
                 }
             }
         } finally {
-            all.forEach(this::giveBack);
+            all.forEach(Lease::close);
         }
     }
 
@@ -429,9 +487,10 @@ public final class SessionPool implements AutoCloseable {
 
     /**
      * Runs requests {@code from} to {@code to} as one batch of {@code batch} inputs, the rows past them
-     * padding. A request whose input fails to stage gets a failure instead of an output.
+     * padding: staged here, run on the session's thread, copied out here. A request whose input fails to
+     * stage gets a failure instead of an output.
      */
-    private void runChunk(Slot slot, List<TensorInput[]> requests, int from, int to, int batch, Results results)
+    private void runChunk(Buffers buffers, List<TensorInput[]> requests, int from, int to, int batch, Results results)
             throws OrtException {
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
         OnnxTensor output = null;
@@ -440,7 +499,7 @@ public final class SessionPool implements AutoCloseable {
             int inputs = contract.inputNames().size();
             for (int i = 0; i < inputs; i++) {
                 int size = contract.inputSize(i);
-                FloatBuffer buffer = slot.buffer(i, batch * size);
+                FloatBuffer buffer = buffers.buffer(i, batch * size);
                 for (int r = from; r < to; r++) {
                     if (failures[r] == null) {
                         failures[r] = stage(requests.get(r)[i], i, buffer, (r - from) * size, batch * size);
@@ -453,15 +512,14 @@ public final class SessionPool implements AutoCloseable {
                 feeds.put(contract.inputNames().get(i), OnnxTensor.createTensor(env, buffer, withBatch(batch, contract.inputShape(i))));
             }
             int size = contract.outputSize();
-            FloatBuffer out = slot.buffer(inputs, batch * size);
+            FloatBuffer out = buffers.buffer(inputs, batch * size);
             output = OnnxTensor.createTensor(env, out, withBatch(batch, contract.outputShape()));
             runs.incrementAndGet();
-            try (OrtSession.Result result = slot.session.run(feeds, Map.of(contract.outputName(), output))) {
-                for (int r = from; r < to; r++) {
-                    if (failures[r] == null) {
-                        results.outputs()[r] = new float[size];
-                        out.position((r - from) * size).get(results.outputs()[r]);
-                    }
+            runOn(buffers.session, feeds, Map.of(contract.outputName(), output));
+            for (int r = from; r < to; r++) {
+                if (failures[r] == null) {
+                    results.outputs()[r] = new float[size];
+                    out.position((r - from) * size).get(results.outputs()[r]);
                 }
             }
         } finally {
@@ -509,10 +567,11 @@ public final class SessionPool implements AutoCloseable {
     }
 
     /**
-     * Closes every session, each once it is back from a run: closing a session under a run would free native
-     * memory the run still uses. From now on nothing can be borrowed (callers waiting for a session get an
-     * IllegalStateException). Waits up to {@link #CLOSE_WAIT} for leased sessions, interrupted or not (a
-     * cancelled Flink task is interrupted while it closes); one not back by then is closed by its lease.
+     * Closes every session, each once its leases are back: closing a session under a run would free native
+     * memory the run still uses. From now on nothing can be borrowed (callers waiting for a lease get an
+     * IllegalStateException). Waits up to {@link #CLOSE_WAIT} for the leases, interrupted or not (a
+     * cancelled Flink task is interrupted while it closes); a session whose leases are not all back by then
+     * is closed by the last of them.
      *
      * @throws IllegalStateException if a session was still leased after {@link #CLOSE_WAIT}
      */
@@ -521,17 +580,17 @@ public final class SessionPool implements AutoCloseable {
         close(CLOSE_WAIT);
     }
 
-    /** {@link #close()} waiting {@code wait} for leased sessions (for tests). */
+    /** {@link #close()} waiting {@code wait} for leases (for tests). */
     void close(Duration wait) throws OrtException {
-        List<Slot> back;
-        int running;
+        List<Session> back = new ArrayList<>();
+        int running = 0;
         boolean interrupted = false;
         lock.lock();
         try {
             closed = true;
             changed.signalAll(); // waiting borrowers give up
             long deadline = System.nanoTime() + wait.toNanos();
-            while (free.size() < slots.size()) {
+            while (free.size() < leases) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -543,10 +602,16 @@ public final class SessionPool implements AutoCloseable {
                 }
             }
             abandoned = true;
-            back = new ArrayList<>(free);
+            for (Session s : sessions) {
+                if (s.leased == 0) {
+                    back.add(s);
+                } else {
+                    running++;
+                }
+            }
             free.clear();
-            running = slots.size() - back.size();
-            slots.clear();
+            leases = 0;
+            sessions.clear();
         } finally {
             lock.unlock();
         }
@@ -554,9 +619,9 @@ public final class SessionPool implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         OrtException first = null;
-        for (Slot slot : back) {
+        for (Session s : back) {
             try {
-                slot.close();
+                s.close();
             } catch (OrtException e) {
                 first = first == null ? e : first;
             }
@@ -565,7 +630,7 @@ public final class SessionPool implements AutoCloseable {
             throw first;
         }
         if (running > 0) {
-            throw new IllegalStateException(running + " ONNX Runtime session(s) still running after "
+            throw new IllegalStateException(running + " ONNX Runtime session(s) still leased after "
                     + wait.toMillis() / 1000.0 + " s were left open, to be closed when they come back");
         }
     }

@@ -13,8 +13,9 @@ import java.util.Map;
  * the requests of every slot's speakers, so batches fill where each slot's own would be mostly padding on
  * a GPU (32 speakers over 16 slots are two per slot); a slot can keep all of the process's sessions busy
  * when it is the only one with work; and the slots never run more sessions at once than the process was
- * given, so they do not oversubscribe the cores. Counted: the first {@link #acquire} opens the pool, warms
- * it up and starts the batcher, the last {@link #release} closes both.
+ * given, so they do not oversubscribe the cores (beyond the batcher's workers staging inputs). Counted:
+ * the first {@link #acquire} opens the pool, warms it up and starts the batcher, the last {@link #release}
+ * closes both.
  */
 public final class SharedBatchers {
     private record Key(Path model, ModelContract.Kind kind, int sessions, int threads, Device device, int maxBatch,

@@ -3,8 +3,8 @@ package io.lipflow.inference;
 import java.nio.FloatBuffer;
 
 /**
- * One model input of one request, written straight into its session's staging buffer when the batch
- * runs. An input derived from something smaller (the generator's 6x320x320 input from a 328x328 crop)
+ * One model input of one request, written straight into a session's staging buffer when its batch is
+ * staged for a run. An input derived from something smaller (the generator's 6x320x320 input from a 328x328 crop)
  * then needs no array of its own, and waits for its batch as the smaller thing.
  */
 public interface TensorInput {

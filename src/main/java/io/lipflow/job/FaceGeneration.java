@@ -51,8 +51,8 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
     }
 
     /**
-     * The generator input of a crop, built in the session's buffer when its batch runs: a frame waiting
-     * for a session holds its 323 KB crop, not a 2.4 MB input.
+     * The generator input of a crop, built in a session's buffer when its batch is staged: a frame waiting
+     * for its batch holds its 323 KB crop, not a 2.4 MB input.
      */
     private record FaceInput(byte[] crop) implements TensorInput {
         FaceInput {

@@ -73,7 +73,8 @@ public final class JobSettings implements Serializable {
     // The raw generator on an H100 at batch 16-32: 1 session 493-546 frames/s, 2 sessions 914-983, 4 sessions
     // 1050-1112; on an H200 4 x 16 1231, 4 x 8 1158. In the pipeline (32 speakers, 16 slots, H200), when each
     // slot still padded its own batches: 4 x 16 645 frames/s, 8 x 16 728, 8 x 8 718, 4 x 4 878, 4 x 8 954.
-    // Batches now fill from every slot (SharedBatchers), not yet measured on a GPU: 16 may now do better.
+    // Batches now fill from every slot (SharedBatchers) and a session's next batch is staged while it runs,
+    // neither measured on a GPU yet: 16 may now do better.
     static final int GPU_SESSIONS = 4;
     static final int GPU_BATCH = 8;
 

@@ -26,7 +26,7 @@ import java.util.concurrent.CompletionException;
  * in-flight frames, whose results go nowhere).
  * Metrics, prefixed with the stage name ({@code encoder}, {@code generator}): {@code LatencyMicros} (request
  * to result, batching included), and of the shared batcher and pool {@code BatchSizeMean}, {@code
- * SessionsInUse} and {@code SessionWaitMillis} (total time batches waited for a free session).
+ * SessionsInUse} and {@code SessionWaitMillis} (total time batches waited for a free buffer set).
  */
 abstract class ModelFunction<IN, OUT> extends RichAsyncFunction<IN, OUT> {
     private static final long serialVersionUID = 1L;

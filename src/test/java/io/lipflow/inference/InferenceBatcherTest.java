@@ -75,7 +75,7 @@ class InferenceBatcherTest {
     }
 
     @Test
-    void closeWhileInterruptedFailsTheBatchNotYetRunAndGivesItsSessionBack() throws Exception {
+    void closeWhileInterruptedFailsTheBatchNotYetRunAndGivesItsLeaseBack() throws Exception {
         try (SessionPool pool = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU)) {
             // a long batching delay: the dispatcher holds the pool's session while it waits for more requests
             InferenceBatcher batcher = new InferenceBatcher(pool, 4, Duration.ofSeconds(30));
@@ -137,7 +137,7 @@ class InferenceBatcherTest {
     }
 
     @Test
-    void futuresCompleteOnceTheirSessionIsBack() throws Exception {
+    void futuresCompleteOnceTheirLeaseIsBack() throws Exception {
         try (SessionPool pool = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU)) {
             InferenceBatcher batcher = new InferenceBatcher(pool, 2, Duration.ofSeconds(30));
             try {

@@ -3,6 +3,7 @@ package io.lipflow.inference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,9 +23,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -138,8 +141,36 @@ class SessionPoolTest {
         }
     }
 
-    /** An input that records which thread staged it. */
-    record Recorded(float[] values, Set<String> threads) implements TensorInput {
+    @Test
+    void eachSessionRunsOnOneThreadWhoeverBorrowsIt() throws Exception {
+        // ONNX Runtime's CUDA provider keeps memory per calling thread: runs from many threads exhausted an H100
+        Set<String> callerThreads = ConcurrentHashMap.newKeySet();
+        ExecutorService callers = Executors.newFixedThreadPool(8);
+        try (SessionPool enc = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 2, 1, Device.CPU)) {
+            List<Future<float[][]>> runs = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                float[] mel = TestModels.random(900 + i, 80 * 16, -4, 4);
+                runs.add(callers.submit(() -> {
+                    callerThreads.add(Thread.currentThread().getName());
+                    try (SessionPool.Lease lease = enc.borrow()) {
+                        return lease.run(List.<TensorInput[]>of(new TensorInput[] {TensorInput.of(mel)})).orThrow();
+                    }
+                }));
+            }
+            for (Future<float[][]> run : runs) {
+                assertEquals(512, run.get()[0].length);
+            }
+            Set<String> threads = enc.runThreads();
+            assertTrue(callerThreads.size() > 2, "callers: " + callerThreads);
+            assertTrue(!threads.isEmpty() && threads.size() <= 2, "threads that ran the two sessions: " + threads);
+            assertTrue(threads.stream().allMatch(t -> t.startsWith("lipflow-audio_encoder")), threads.toString());
+        } finally {
+            callers.shutdown();
+        }
+    }
+
+    /** An input that waits, while it is staged, for {@code other} to be staged too. */
+    private record Waiting(float[] values, CountDownLatch mine, CountDownLatch other) implements TensorInput {
         @Override
         public int size() {
             return values.length;
@@ -147,34 +178,52 @@ class SessionPoolTest {
 
         @Override
         public void writeTo(FloatBuffer dst) {
-            threads.add(Thread.currentThread().getName());
+            mine.countDown();
+            try {
+                if (!other.await(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the other batch was not staged meanwhile");
+                }
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
             dst.put(values);
         }
     }
 
     @Test
-    void eachSessionRunsOnOneThreadWhoeverBorrowsIt() throws Exception {
-        // ONNX Runtime's CUDA provider keeps memory per calling thread: runs from many threads exhausted an H100
-        Set<String> threads = ConcurrentHashMap.newKeySet();
-        ExecutorService callers = Executors.newFixedThreadPool(8);
-        try (SessionPool enc = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 2, 1, Device.CPU)) {
-            List<Future<float[][]>> runs = new ArrayList<>();
-            for (int i = 0; i < 64; i++) {
-                float[] mel = TestModels.random(900 + i, 80 * 16, -4, 4);
-                runs.add(callers.submit(() -> {
-                    try (SessionPool.Lease lease = enc.borrow()) {
-                        return lease.run(List.<TensorInput[]>of(new TensorInput[] {new Recorded(mel, threads)})).orThrow();
-                    }
-                }));
-            }
-            for (Future<float[][]> run : runs) {
-                assertEquals(512, run.get()[0].length);
-            }
+    void twoBatchesOfOneSessionAreStagedAtOnce() throws Exception {
+        CountDownLatch first = new CountDownLatch(1);
+        CountDownLatch second = new CountDownLatch(1);
+        float[][] mels = {TestModels.random(950, 80 * 16, -4, 4), TestModels.random(951, 80 * 16, -4, 4)};
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        try (SessionPool enc = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU)) {
+            float[][] expected = {enc.run(mels[0]), enc.run(mels[1])};
+            assertEquals(2, enc.maxLeases());
+            SessionPool.Lease a = enc.borrow();
+            SessionPool.Lease b = enc.borrow(); // the one session's second buffer set
+            assertSame(a.session(), b.session());
+            Future<float[][]> ranA = callers.submit(() -> a.run(List.<TensorInput[]>of(
+                    new TensorInput[] {new Waiting(mels[0], first, second)})).orThrow());
+            Future<float[][]> ranB = callers.submit(() -> b.run(List.<TensorInput[]>of(
+                    new TensorInput[] {new Waiting(mels[1], second, first)})).orThrow());
+            assertArrayEquals(expected[0], ranA.get(30, TimeUnit.SECONDS)[0], 1e-6f);
+            assertArrayEquals(expected[1], ranB.get(30, TimeUnit.SECONDS)[0], 1e-6f);
+            a.close();
+            b.close();
+            assertEquals(0, enc.inUse());
         } finally {
             callers.shutdown();
         }
-        assertTrue(!threads.isEmpty() && threads.size() <= 2, "threads that ran the two sessions: " + threads);
-        assertTrue(threads.stream().allMatch(t -> t.startsWith("lipflow-audio_encoder")), threads.toString());
+    }
+
+    @Test
+    void aLeaseGoesToAnIdleSessionWhileThereIsOne() throws Exception {
+        try (SessionPool enc = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 2, 1, Device.CPU);
+             SessionPool.Lease a = enc.borrow();
+             SessionPool.Lease b = enc.borrow()) {
+            assertNotSame(a.session(), b.session());
+            assertEquals(2, enc.inUse());
+        }
     }
 
     @Test
@@ -260,6 +309,7 @@ class SessionPoolTest {
     void aClosedPoolLendsNothingAndThoseWaitingForASessionAreTold() throws Exception {
         SessionPool pool = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU);
         SessionPool.Lease lease = pool.borrow();
+        SessionPool.Lease second = pool.borrow(); // every lease out
         AtomicReference<Throwable> waited = new AtomicReference<>();
         Thread borrower = new Thread(() -> {
             try (SessionPool.Lease never = pool.borrow()) {
@@ -289,6 +339,9 @@ class SessionPoolTest {
 
         assertTrue(closer.isAlive(), "close waits for the leased session");
         lease.close();
+        closer.join(300);
+        assertTrue(closer.isAlive(), "close waits for the session's every lease");
+        second.close();
         closer.join(10_000);
         assertFalse(closer.isAlive(), "close ends once the session is back");
     }
@@ -299,11 +352,34 @@ class SessionPoolTest {
         SessionPool.Lease lease = pool.borrow();
         OrtSession session = lease.session();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.close(Duration.ofMillis(50)));
-        assertTrue(e.getMessage().startsWith("1 ONNX Runtime session(s) still running after 0.05 s"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("1 ONNX Runtime session(s) still leased after 0.05 s"), e.getMessage());
         List<TensorInput[]> request = List.<TensorInput[]>of(new TensorInput[] {TensorInput.of(new float[80 * 16])});
         assertEquals(512, lease.run(request).orThrow()[0].length, "the leased session still runs");
         lease.close();
         assertThrows(IllegalStateException.class, session::getInputInfo, "the lease closed the session");
-        assertEquals(0, pool.inUse());
+    }
+
+    @Test
+    void aSessionIsClosedOnlyOnceItsLastLeaseIsBackAfterCloseGaveUp() throws Exception {
+        SessionPool pool = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 1, 1, Device.CPU);
+        SessionPool.Lease a = pool.borrow();
+        SessionPool.Lease b = pool.borrow();
+        OrtSession session = a.session();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.close(Duration.ofMillis(50)));
+        assertTrue(e.getMessage().startsWith("1 ONNX Runtime session(s) still leased"), e.getMessage());
+        a.close();
+        List<TensorInput[]> request = List.<TensorInput[]>of(new TensorInput[] {TensorInput.of(new float[80 * 16])});
+        assertEquals(512, b.run(request).orThrow()[0].length, "the session's other lease still runs");
+        b.close();
+        assertThrows(IllegalStateException.class, session::getInputInfo, "the last lease closed the session");
+    }
+
+    @Test
+    void warmUpRunsEverySessionFromEachOfItsBufferSets() throws Exception {
+        try (SessionPool enc = new SessionPool(TestModels.encoder(), ModelContract.Kind.AUDIO_ENCODER, 2, 1, Device.CPU)) {
+            enc.warmUp(1, 3);
+            assertEquals(2L * SessionPool.LEASES_PER_SESSION * 3, enc.runs());
+            assertEquals(0, enc.inUse());
+        }
     }
 }

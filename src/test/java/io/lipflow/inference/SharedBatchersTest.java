@@ -95,7 +95,7 @@ class SharedBatchersTest {
         }
     }
 
-    /** An input that, while its batch's session stages it, waits for the other one to be staged too. */
+    /** An input that, while it is staged, waits for the other one to be staged too. */
     private record Meeting(float[] values, CyclicBarrier barrier) implements TensorInput {
         @Override
         public int size() {
@@ -119,7 +119,7 @@ class SharedBatchersTest {
         InferenceBatcher second = acquire(2, 1, Duration.ZERO);
         SessionPool pool = first.pool();
         AtomicInteger inUseWhenMet = new AtomicInteger();
-        // the first two requests each wait inside their run for the other: both sessions busy at once
+        // the first two requests, each a batch, wait while staged for the other: they went to the two sessions
         CyclicBarrier meeting = new CyclicBarrier(2, () -> inUseWhenMet.set(pool.inUse()));
         try {
             int n = 40;
