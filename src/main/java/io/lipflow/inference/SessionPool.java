@@ -104,8 +104,6 @@ public final class SessionPool implements AutoCloseable {
     private final Condition changed = lock.newCondition();
     /** The buffer sets not leased now. */
     private final List<Buffers> free = new ArrayList<>();
-    /** Every buffer set, {@link #LEASES_PER_SESSION} per session. */
-    private int leases;
     /** {@link #close()} has begun: nothing more is borrowed. */
     private boolean closed;
     /** {@link #close()} has stopped waiting: a session whose last lease comes back later is closed then. */
@@ -163,7 +161,6 @@ public final class SessionPool implements AutoCloseable {
                 sessions.add(opened);
                 for (int b = 0; b < LEASES_PER_SESSION; b++) {
                     free.add(new Buffers(opened, discovered.inputNames().size()));
-                    leases++;
                 }
             }
         } catch (ModelException | OrtException | RuntimeException e) {
@@ -230,7 +227,7 @@ public final class SessionPool implements AutoCloseable {
     public int maxLeases() {
         lock.lock();
         try {
-            return leases;
+            return sessions.size() * LEASES_PER_SESSION;
         } finally {
             lock.unlock();
         }
@@ -590,7 +587,7 @@ public final class SessionPool implements AutoCloseable {
             closed = true;
             changed.signalAll(); // waiting borrowers give up
             long deadline = System.nanoTime() + wait.toNanos();
-            while (free.size() < leases) {
+            while (free.size() < sessions.size() * LEASES_PER_SESSION) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -610,7 +607,6 @@ public final class SessionPool implements AutoCloseable {
                 }
             }
             free.clear();
-            leases = 0;
             sessions.clear();
         } finally {
             lock.unlock();
