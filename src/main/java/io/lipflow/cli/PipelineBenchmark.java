@@ -55,12 +55,15 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.IntConsumer;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
  * {@code ./lipflow bench}: in one process, (1) the generator's ceiling on this machine, (2) the whole
@@ -70,26 +73,28 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class PipelineBenchmark {
     /** What to run; the defaults are the full benchmark, {@link #smoke(Path, Device)} a tiny one. */
-    record Options(Device device, int[] speakers, double secondsPerSpeaker, double minSecondsPerRun, double mirrorAudioFactor,
-                   int modelSeconds, int latencySpeakers, double latencySeconds, double unetLatencySeconds,
-                   Path results) {
+    record Options(Device device, int[] speakers, int unetRounds, double secondsPerSpeaker, double minSecondsPerRun,
+                   double mirrorAudioFactor, int modelSeconds, int latencySpeakers, double latencySeconds,
+                   double unetLatencySeconds, Path results) {
         static Options full(Path results, Device device) {
             if (device.isCuda()) {
                 // a GPU's generator runs ~1000 frames/s: many speakers, and a couple of thousand frames per run
                 // for a steady window; the mirror is no faster there, so it gets the same audio. Each run opens
                 // and warms up its GPU sessions afresh, so three speaker counts.
-                return new Options(device, new int[] {1, 8, 32}, 8.0, 120.0, 1, 3, 4, 10.0, 8.0, results);
+                return new Options(device, new int[] {1, 8, 32}, 1, 8.0, 120.0, 1, 3, 4, 10.0, 8.0, results);
             }
             // at least 16 s of audio per run, so that start-up transients do not dominate few speakers; the
             // mirror runs ~25x faster than the UNet, so it gets 4x the audio for a steady window of seconds.
             // Live streams of 30 s: a job's first second holds one stall of ~0.1 s (all speakers at once),
             // which in an 8 s stream was the p99 by itself. The UNet stream is short: on a small CPU it
-            // falls further behind real time the longer it runs.
-            return new Options(device, new int[] {1, 2, 4, 8}, 4.0, 16.0, 4, 3, 4, 30.0, 8.0, results);
+            // falls further behind real time the longer it runs. Three rounds of UNet runs: one 20 s run against
+            // the ceiling measured around it has come out 5-15 % low when the machine slowed during the run alone
+            // (a "stall": the run's CPU per frame up by as much), so each speaker count's figure is the median of three.
+            return new Options(device, new int[] {1, 2, 4, 8}, 3, 4.0, 16.0, 4, 3, 4, 30.0, 8.0, results);
         }
 
         static Options smoke(Path results, Device device) {
-            return new Options(device, new int[] {1}, 0.6, 0, 1, 1, 1, 1.0, 1.0, results);
+            return new Options(device, new int[] {1}, 2, 0.6, 0, 1, 1, 1, 1.0, 1.0, results);
         }
 
         /** Audio per speaker in a run of {@code model} with {@code speakers} speakers. */
@@ -106,13 +111,14 @@ final class PipelineBenchmark {
      * own, each measured just before and just after the run (their mean); for the mirror, the search's
      * ceiling. {@code ownConfigFps}: the raw generator in the job's own configuration beside the run (UNet
      * runs only; NaN otherwise), which says how much of the generator's speed the rest of the pipeline costs.
+     * {@code round}: which of the rounds of UNet runs this run belongs to, from 1 (mirror runs: 1).
      */
     record PipelineRun(String model, int speakers, long frames, double wallSeconds, double steadyFps,
                        double cpuMsPerFrame, double totalCpuMsPerFrame, double cpuUtilisation, long peakHeapMb,
-                       long peakRssMb, double ceilingFps, double ownConfigFps) {
-        PipelineRun compared(double ceiling, double ownConfig) {
+                       long peakRssMb, double ceilingFps, double ownConfigFps, int round) {
+        PipelineRun compared(double ceiling, double ownConfig, int round) {
             return new PipelineRun(model, speakers, frames, wallSeconds, steadyFps, cpuMsPerFrame, totalCpuMsPerFrame,
-                    cpuUtilisation, peakHeapMb, peakRssMb, ceiling, ownConfig);
+                    cpuUtilisation, peakHeapMb, peakRssMb, ceiling, ownConfig, round);
         }
 
         double ofCeiling() {
@@ -181,20 +187,25 @@ final class PipelineBenchmark {
             // too (each has measured 5-15% above the other), so the ceiling beside a run is the better of the two.
             Beside before = beside(models, ceiling, job, false, o, out);
             boolean jobFirst = true; // the first measurement after a run follows it most closely: take turns
-            for (int speakers : o.speakers()) {
-                PipelineRun r = pipeline(models, avatarDir, o.device(), "reference", speakers, o.seconds("reference", speakers), work);
-                printRun(r, out);
-                Beside after = beside(models, ceiling, job, jobFirst, o, out);
-                Beside around = before.mean(after);
-                runs.add(r.compared(around.best(), around.jobConfig()));
-                before = after;
-                jobFirst = !jobFirst;
+            for (int round = 1; round <= o.unetRounds(); round++) {
+                if (o.unetRounds() > 1) {
+                    out.printf("  round %d of %d%n", round, o.unetRounds());
+                }
+                for (int speakers : o.speakers()) {
+                    PipelineRun r = pipeline(models, avatarDir, o.device(), "reference", speakers, o.seconds("reference", speakers), work);
+                    printRun(r, out);
+                    Beside after = beside(models, ceiling, job, jobFirst, o, out);
+                    Beside around = before.mean(after);
+                    runs.add(r.compared(around.best(), around.jobConfig(), round));
+                    before = after;
+                    jobFirst = !jobFirst;
+                }
             }
             out.println("bench (3/4): whole pipeline, mirror model");
             for (int speakers : o.speakers()) {
                 PipelineRun r = pipeline(models, avatarDir, o.device(), "mirror", speakers, o.seconds("mirror", speakers), work);
                 printRun(r, out);
-                runs.add(r.compared(ceiling.perSecond(), Double.NaN));
+                runs.add(r.compared(ceiling.perSecond(), Double.NaN, 1));
             }
             out.println("bench (4/4): real-time-paced streams, audio-to-frame latency");
             List<Latency> latencies = new ArrayList<>();
@@ -480,7 +491,7 @@ final class PipelineBenchmark {
         double steadyCpuMs = (EmitProbe.CPU_LAST.get() - EmitProbe.CPU_FIRST.get()) / 1e6;
         return new PipelineRun(model, speakers, frames, wall, (frames - 1) / steadySeconds, steadyCpuMs / (frames - 1),
                 sampler.cpuMillis() / frames, steadyCpuMs / 1000 / steadySeconds / Runtime.getRuntime().availableProcessors(),
-                sampler.peakHeapMb(), sampler.peakRssMb(), Double.NaN, Double.NaN);
+                sampler.peakHeapMb(), sampler.peakRssMb(), Double.NaN, Double.NaN, 1);
     }
 
     private static Latency latency(Path models, Path avatarDir, Device device, String model, int speakers,
@@ -677,31 +688,41 @@ final class PipelineBenchmark {
     private static void report(Options o, ModelBenchmark.Result ceiling, Map<String, Double> stages,
                                List<PipelineRun> runs, List<Latency> latencies, PrintStream out) throws Exception {
         out.println();
-        out.printf(Locale.ROOT, "%-10s %8s %7s %10s %8s %8s %7s %9s %10s %6s %9s %8s%n", "model", "speakers", "frames", "frames/s",
-                "ceiling", "x ceil", "x own", "CPU ms/f", "+MP4 ms/f", "CPU%", "heap MB", "RSS MB");
+        out.printf(Locale.ROOT, "%-10s %8s %5s %7s %10s %8s %8s %7s %9s %10s %6s %9s %8s%n", "model", "speakers", "round",
+                "frames", "frames/s", "ceiling", "x ceil", "x own", "CPU ms/f", "+MP4 ms/f", "CPU%", "heap MB", "RSS MB");
         // MP4 muxing runs in the committer after an utterance's last frame, outside the steady window: add its
         // measured per-frame cost to show what a frame costs when MP4s are written
         double mp4 = stages.get(MP4_STAGE);
         for (PipelineRun r : runs) {
-            out.printf(Locale.ROOT, "%-10s %8d %7d %10.1f %8.1f %8.2f %7s %9.1f %10.1f %6.0f %9d %8d%n", r.model(), r.speakers(),
-                    r.frames(), r.steadyFps(), r.ceilingFps(), r.ofCeiling(),
+            out.printf(Locale.ROOT, "%-10s %8d %5d %7d %10.1f %8.1f %8.2f %7s %9.1f %10.1f %6.0f %9d %8d%n", r.model(),
+                    r.speakers(), r.round(), r.frames(), r.steadyFps(), r.ceilingFps(), r.ofCeiling(),
                     Double.isNaN(r.ownConfigFps()) ? "-" : String.format(Locale.ROOT, "%.2f", r.ofOwnConfig()), r.cpuMsPerFrame(),
                     r.cpuMsPerFrame() + mp4, 100 * r.cpuUtilisation(), r.peakHeapMb(), r.peakRssMb());
         }
-        List<PipelineRun> unetRuns = runs.stream().filter(r -> r.model().equals("reference")).toList();
-        var unet = unetRuns.stream().mapToDouble(PipelineRun::ofCeiling).summaryStatistics();
-        var unetOfSearch = unetRuns.stream().mapToDouble(r -> r.steadyFps() / ceiling.perSecond()).summaryStatistics();
-        var unetOfOwn = unetRuns.stream().mapToDouble(PipelineRun::ofOwnConfig).summaryStatistics();
+        List<PipelineRun> medians = medianRuns(runs);
+        if (o.unetRounds() > 1) {
+            out.println("full UNet, x the ceiling beside each run, by round (in brackets the median; of an even count, the lower middle one):");
+            for (PipelineRun m : medians) {
+                out.printf(Locale.ROOT, "  %d speakers: %s (%.2f)%n", m.speakers(), String.join(" / ", runs.stream()
+                        .filter(r -> r.model().equals("reference") && r.speakers() == m.speakers())
+                        .map(r -> String.format(Locale.ROOT, "%.2f", r.ofCeiling())).toList()), m.ofCeiling());
+            }
+        }
+        var unet = medians.stream().mapToDouble(PipelineRun::ofCeiling).summaryStatistics();
+        var unetEvery = runs.stream().filter(r -> r.model().equals("reference")).mapToDouble(PipelineRun::ofCeiling).summaryStatistics();
+        var unetOfSearch = medians.stream().mapToDouble(r -> r.steadyFps() / ceiling.perSecond()).summaryStatistics();
+        var unetOfOwn = medians.stream().mapToDouble(PipelineRun::ofOwnConfig).summaryStatistics();
         var mirrorCpu = runs.stream().filter(r -> r.model().equals("mirror"))
                 .mapToDouble(PipelineRun::cpuMsPerFrame).summaryStatistics();
         Latency live = latencies.get(0);
         out.printf(Locale.ROOT, "bench: generator ceiling %.1f frames/s (batch %d, %d x %d threads); full pipeline %.2f-%.2fx"
-                        + " the ceiling measured beside each run over %s speakers (target >= 0.9; %.2f-%.2fx the job's own"
-                        + " configuration beside, %.2f-%.2fx the search's %.1f);"
+                        + " the ceiling measured beside each run over %s speakers (%s; target >= 0.9; every run %.2f-%.2fx;"
+                        + " %.2f-%.2fx the job's own configuration beside, %.2f-%.2fx the search's %.1f);"
                         + " mirror pipeline %.1f-%.1f ms CPU per frame,"
                         + " %.1f-%.1f with MP4 (target <= 10); live p99 %.0f ms beyond the look-ahead (target <= 150)%n",
                 ceiling.perSecond(), ceiling.batch(), ceiling.sessions(), ceiling.threads(), unet.getMin(), unet.getMax(),
-                Arrays.toString(o.speakers()), unetOfOwn.getMin(), unetOfOwn.getMax(), unetOfSearch.getMin(),
+                Arrays.toString(o.speakers()), o.unetRounds() == 1 ? "one round" : "each the median of " + o.unetRounds() + " rounds",
+                unetEvery.getMin(), unetEvery.getMax(), unetOfOwn.getMin(), unetOfOwn.getMax(), unetOfSearch.getMin(),
                 unetOfSearch.getMax(), ceiling.perSecond(),
                 mirrorCpu.getMin(), mirrorCpu.getMax(), mirrorCpu.getMin() + mp4,
                 mirrorCpu.getMax() + mp4, live.p99());
@@ -715,14 +736,27 @@ final class PipelineBenchmark {
         Files.createDirectories(o.results());
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path json = o.results().resolve("bench-" + stamp + ".json");
-        Files.writeString(json, json(o.device(), ceiling, stages, runs, latencies));
+        Files.writeString(json, json(o.device(), ceiling, stages, runs, medians, latencies));
         Path png = o.results().resolve("bench-" + stamp + ".png");
-        ImageIO.write(chart(ceiling, stages, runs), "png", png.toFile());
+        ImageIO.write(chart(ceiling, stages, runs, medians), "png", png.toFile());
         out.println("bench: wrote " + json + " and " + png);
     }
 
+    /**
+     * For each speaker count, the UNet run whose ratio to the ceiling beside it is the median of its rounds
+     * (of an even number of rounds, the lower of the middle two).
+     */
+    static List<PipelineRun> medianRuns(List<PipelineRun> runs) {
+        return runs.stream().filter(r -> r.model().equals("reference"))
+                .collect(Collectors.groupingBy(PipelineRun::speakers, TreeMap::new, Collectors.toList()))
+                .values().stream()
+                .map(rounds -> rounds.stream().sorted(Comparator.comparingDouble(PipelineRun::ofCeiling)).toList()
+                        .get((rounds.size() - 1) / 2))
+                .toList();
+    }
+
     private static String json(Device device, ModelBenchmark.Result ceiling, Map<String, Double> stages,
-                               List<PipelineRun> runs, List<Latency> latencies) {
+                               List<PipelineRun> runs, List<PipelineRun> medians, List<Latency> latencies) {
         StringBuilder b = new StringBuilder("{\n");
         b.append(String.format(Locale.ROOT, "  \"device\": \"%s\",%n", device));
         b.append(String.format(Locale.ROOT, "  \"cores\": %d,%n  \"ceiling\": {\"framesPerSecond\": %.2f, \"batch\": %d, "
@@ -733,14 +767,17 @@ final class PipelineBenchmark {
                 .map(e -> String.format(Locale.ROOT, "\"%s\": %.3f", e.getKey(), e.getValue())).toList()));
         b.append("},\n  \"pipeline\": [\n");
         b.append(String.join(",\n", runs.stream().map(r -> String.format(Locale.ROOT,
-                "    {\"model\": \"%s\", \"speakers\": %d, \"frames\": %d, \"wallSeconds\": %.2f, \"framesPerSecond\": %.2f, "
+                "    {\"model\": \"%s\", \"speakers\": %d, \"round\": %d, \"frames\": %d, \"wallSeconds\": %.2f, \"framesPerSecond\": %.2f, "
                         + "\"ceilingFramesPerSecond\": %.2f, \"ofCeiling\": %.3f, \"ownConfigFramesPerSecond\": %s, "
                         + "\"cpuMillisPerFrame\": %.2f, \"totalCpuMillisPerFrame\": %.2f, \"cpuUtilisation\": %.3f, "
-                        + "\"peakHeapMb\": %d, \"peakRssMb\": %d}", r.model(), r.speakers(), r.frames(), r.wallSeconds(),
+                        + "\"peakHeapMb\": %d, \"peakRssMb\": %d}", r.model(), r.speakers(), r.round(), r.frames(), r.wallSeconds(),
                 r.steadyFps(), r.ceilingFps(), r.ofCeiling(),
                 Double.isNaN(r.ownConfigFps()) ? "null" : String.format(Locale.ROOT, "%.2f", r.ownConfigFps()),
                 r.cpuMsPerFrame(), r.totalCpuMsPerFrame(), r.cpuUtilisation(), r.peakHeapMb(), r.peakRssMb())).toList()));
-        b.append("\n  ],\n  \"latency\": [\n");
+        b.append("\n  ],\n  \"unetMedianOfCeiling\": [");
+        b.append(String.join(", ", medians.stream().map(m -> String.format(Locale.ROOT,
+                "{\"speakers\": %d, \"round\": %d, \"ofCeiling\": %.3f}", m.speakers(), m.round(), m.ofCeiling())).toList()));
+        b.append("],\n  \"latency\": [\n");
         b.append(String.join(",\n", latencies.stream().map(l -> String.format(Locale.ROOT,
                 "    {\"model\": \"%s\", \"speakers\": %d, \"frames\": %d, \"p50Ms\": %.1f, \"p95Ms\": %.1f, \"p99Ms\": %.1f, "
                         + "\"maxMs\": %.1f, \"cpuUtilisation\": %.3f}", l.model(), l.speakers(), l.frames(), l.p50(), l.p95(),
@@ -748,8 +785,12 @@ final class PipelineBenchmark {
         return b.append("\n  ]\n}\n").toString();
     }
 
-    /** Left: per-stage time per frame; right: frames/s against speakers, with the ceiling. */
-    private static BufferedImage chart(ModelBenchmark.Result ceiling, Map<String, Double> stages, List<PipelineRun> runs) {
+    /**
+     * Left: per-stage time per frame; right: frames/s against speakers, with the ceiling. The UNet line joins
+     * each speaker count's median run; its other rounds are small dots.
+     */
+    private static BufferedImage chart(ModelBenchmark.Result ceiling, Map<String, Double> stages, List<PipelineRun> runs,
+                                       List<PipelineRun> medians) {
         int w = 1200;
         int h = 500;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
@@ -811,16 +852,20 @@ final class PipelineBenchmark {
         g.drawString(String.format(Locale.ROOT, "generator ceiling %.1f", ceiling.perSecond()), x0 + pw - 150, cy - 22);
         g.setStroke(new BasicStroke(1.5f));
         g.setColor(Color.DARK_GRAY);
-        for (PipelineRun r : runs) { // hollow: the ceiling measured beside each UNet run, which its ratio is of
-            if (r.model().equals("reference")) {
-                g.drawOval(x0 + (int) (pw * (r.speakers() - 0.5) / maxSpeakers) - 5, yOf.applyAsInt(r.ceilingFps()) - 5, 10, 10);
+        for (PipelineRun r : medians) { // hollow: the ceiling measured beside each UNet run, which its ratio is of
+            g.drawOval(x0 + (int) (pw * (r.speakers() - 0.5) / maxSpeakers) - 5, yOf.applyAsInt(r.ceilingFps()) - 5, 10, 10);
+        }
+        g.setColor(new Color(200, 80, 60));
+        for (PipelineRun r : runs) {
+            if (r.model().equals("reference") && !medians.contains(r)) {
+                g.fillOval(x0 + (int) (pw * (r.speakers() - 0.5) / maxSpeakers) - 2, yOf.applyAsInt(r.steadyFps()) - 2, 4, 4);
             }
         }
         g.setStroke(new BasicStroke(2.5f));
         for (String model : List.of("reference", "mirror")) {
             g.setColor(model.equals("reference") ? new Color(200, 80, 60) : new Color(70, 120, 190));
             int[] prev = null;
-            for (PipelineRun r : runs) {
+            for (PipelineRun r : model.equals("reference") ? medians : runs) {
                 if (!r.model().equals(model)) {
                     continue;
                 }
@@ -837,11 +882,11 @@ final class PipelineBenchmark {
             }
         }
         g.setColor(new Color(200, 80, 60));
-        g.drawString("full UNet pipeline", x0 + 10, y0 - ph - 8);
+        g.drawString("full UNet pipeline (median)", x0 + 10, y0 - ph - 8);
         g.setColor(new Color(70, 120, 190));
-        g.drawString("mirror pipeline", x0 + 150, y0 - ph - 8);
+        g.drawString("mirror pipeline", x0 + 185, y0 - ph - 8);
         g.setColor(Color.DARK_GRAY);
-        g.drawString("o ceiling beside the run", x0 + 270, y0 - ph - 8);
+        g.drawString("o ceiling beside the run", x0 + 295, y0 - ph - 8);
         g.dispose();
         return img;
     }

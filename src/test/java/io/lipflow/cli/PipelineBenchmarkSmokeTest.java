@@ -41,7 +41,10 @@ class PipelineBenchmarkSmokeTest {
         int cores = Runtime.getRuntime().availableProcessors();
         boolean jobIsCeiling = search.group(1).equals("1") && search.group(2).equals(String.valueOf(cores)) && search.group(3).equals("1");
         assertEquals(!jobIsCeiling, out.contains("(the job's configuration, again)"), out);
-        assertTrue(out.matches("(?s).*mirror\\s+1\\s+14\\s.*"), "the mirror run's frame count (N + 2 for 0.6 s): " + out);
+        assertTrue(out.matches("(?s).*mirror\\s+1\\s+1\\s+14\\s.*"), "the mirror run's frame count (N + 2 for 0.6 s): " + out);
+        // the smoke run's two rounds of UNet runs: a table row each, and the lower ratio as the median of two
+        assertTrue(out.matches("(?s).*\nreference\\s+1\\s+1\\s+14\\s.*\nreference\\s+1\\s+2\\s+14\\s.*"), out);
+        assertTrue(out.contains("each the median of 2 rounds"), out);
         List<Path> files;
         try (Stream<Path> s = Files.list(results)) {
             files = s.sorted().toList();
@@ -60,6 +63,13 @@ class PipelineBenchmarkSmokeTest {
         double beside = Double.parseDouble(unet.group(2));
         assertTrue(fps > 0 && beside > 0, json);
         assertEquals(fps / beside, Double.parseDouble(unet.group(3)), 0.002, json);
+        double first = Double.parseDouble(unet.group(3));
+        assertTrue(unet.find(), "the second round's run: " + json);
+        double second = Double.parseDouble(unet.group(3));
+        Matcher median = Pattern.compile("\"unetMedianOfCeiling\": \\[\\{\"speakers\": 1, \"round\": [12], \"ofCeiling\": ([0-9.]+)\\}\\]")
+                .matcher(json);
+        assertTrue(median.find(), json);
+        assertEquals(Math.min(first, second), Double.parseDouble(median.group(1)), 0.0005, json);
         // the ceiling beside the run is the better of the search's configuration and the job's own
         Matcher own = Pattern.compile("\"model\": \"reference\".*?\"ownConfigFramesPerSecond\": ([0-9.]+)").matcher(json);
         assertTrue(own.find(), json);
@@ -72,6 +82,28 @@ class PipelineBenchmarkSmokeTest {
         }
         byte[] png = Files.readAllBytes(files.get(1));
         assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG chart");
+    }
+
+    @Test
+    void eachSpeakerCountsFigureIsItsMedianRound() {
+        List<PipelineBenchmark.PipelineRun> runs = List.of(
+                unet(1, 1, 20, 25), unet(2, 1, 22, 24), unet(1, 2, 24, 25), unet(2, 2, 18, 24),
+                unet(1, 3, 23, 25), unet(2, 3, 23, 24), mirror(1), mirror(2));
+        List<PipelineBenchmark.PipelineRun> medians = PipelineBenchmark.medianRuns(runs);
+        // 1 speaker: 0.80 / 0.96 / 0.92 -> round 3; 2 speakers: 0.92 / 0.75 / 0.96 -> round 1
+        assertEquals(List.of(runs.get(4), runs.get(1)), medians);
+        // of two rounds, the lower
+        assertEquals(List.of(runs.get(0)), PipelineBenchmark.medianRuns(List.of(runs.get(0), runs.get(2))));
+    }
+
+    private static PipelineBenchmark.PipelineRun unet(int speakers, int round, double fps, double ceiling) {
+        return new PipelineBenchmark.PipelineRun("reference", speakers, 400, 20, fps, 85, 90, 0.96, 400, 2500, ceiling,
+                ceiling, round);
+    }
+
+    private static PipelineBenchmark.PipelineRun mirror(int speakers) {
+        // a mirror run's ratio is far above any UNet run's: it must not be taken for one
+        return new PipelineBenchmark.PipelineRun("mirror", speakers, 1600, 4, 500, 3, 4, 0.8, 600, 3000, 25, Double.NaN, 1);
     }
 
     @Test
