@@ -67,7 +67,7 @@ import java.util.stream.Collectors;
 
 /**
  * {@code ./lipflow bench}: in one process, (1) the generator's ceiling on this machine, (2) the whole
- * Flink pipeline with the full UNet on 1, 2, 4 and 8 speakers (1, 8 and 32 on a GPU), (3) the same with the mirror model,
+ * Flink pipeline with the full UNet on 1, 2, 4 and 8 speakers in three rounds (1, 8 and 32 once on a GPU), (3) the same with the mirror model,
  * which isolates everything but the generator, and (4) a real-time-paced stream's audio-to-frame
  * latency. Prints a table and writes JSON and a PNG chart under {@code bench/results/}.
  */
