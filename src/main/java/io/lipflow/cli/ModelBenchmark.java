@@ -153,17 +153,25 @@ final class ModelBenchmark {
         for (int i = 0; i < batch; i++) {
             requests.add(request);
         }
-        int callerCount = sessions * SessionPool.LEASES_PER_SESSION;
-        ExecutorService callers = Executors.newFixedThreadPool(callerCount);
         try (SessionPool pool = new SessionPool(model, kind, sessions, threads, device)) {
             long warmUpEnd = System.nanoTime() + (long) (seconds / 2 * 1e9);
             do {
                 pool.warmUp(batch, WARM_UP_RUNS);
             } while (System.nanoTime() < warmUpEnd);
+            return new Result(batch, sessions, threads, perSecond(pool, requests, seconds));
+        } catch (ModelException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+    }
+
+    /** Items per second of one caller per lease of {@code pool}, each running {@code requests} until {@code seconds} have passed. */
+    private static double perSecond(SessionPool pool, List<float[][]> requests, double seconds) throws Exception {
+        ExecutorService callers = Executors.newFixedThreadPool(pool.maxLeases());
+        try {
             long start = System.nanoTime();
             long deadline = start + (long) (seconds * 1e9);
             List<Future<Integer>> counts = new ArrayList<>();
-            for (int c = 0; c < callerCount; c++) {
+            for (int c = 0; c < pool.maxLeases(); c++) {
                 counts.add(callers.submit(() -> {
                     int runs = 0;
                     do {
@@ -175,11 +183,9 @@ final class ModelBenchmark {
             }
             long items = 0;
             for (Future<Integer> f : counts) {
-                items += (long) f.get() * batch;
+                items += (long) f.get() * requests.size();
             }
-            return new Result(batch, sessions, threads, items / ((System.nanoTime() - start) / 1e9));
-        } catch (ModelException e) {
-            throw new UserError(e.getMessage(), e);
+            return items / ((System.nanoTime() - start) / 1e9);
         } finally {
             callers.shutdown();
         }

@@ -699,17 +699,18 @@ final class PipelineBenchmark {
                     Double.isNaN(r.ownConfigFps()) ? "-" : String.format(Locale.ROOT, "%.2f", r.ofOwnConfig()), r.cpuMsPerFrame(),
                     r.cpuMsPerFrame() + mp4, 100 * r.cpuUtilisation(), r.peakHeapMb(), r.peakRssMb());
         }
-        List<PipelineRun> medians = medianRuns(runs);
+        List<PipelineRun> unetRuns = runs.stream().filter(r -> r.model().equals("reference")).toList();
+        List<PipelineRun> medians = medianRuns(unetRuns);
         if (o.unetRounds() > 1) {
             out.println("full UNet, x the ceiling beside each run, by round (in brackets the median; of an even count, the lower middle one):");
             for (PipelineRun m : medians) {
-                out.printf(Locale.ROOT, "  %d speakers: %s (%.2f)%n", m.speakers(), String.join(" / ", runs.stream()
-                        .filter(r -> r.model().equals("reference") && r.speakers() == m.speakers())
+                out.printf(Locale.ROOT, "  %d speakers: %s (%.2f)%n", m.speakers(), String.join(" / ", unetRuns.stream()
+                        .filter(r -> r.speakers() == m.speakers())
                         .map(r -> String.format(Locale.ROOT, "%.2f", r.ofCeiling())).toList()), m.ofCeiling());
             }
         }
         var unet = medians.stream().mapToDouble(PipelineRun::ofCeiling).summaryStatistics();
-        var unetEvery = runs.stream().filter(r -> r.model().equals("reference")).mapToDouble(PipelineRun::ofCeiling).summaryStatistics();
+        var unetEvery = unetRuns.stream().mapToDouble(PipelineRun::ofCeiling).summaryStatistics();
         var unetOfSearch = medians.stream().mapToDouble(r -> r.steadyFps() / ceiling.perSecond()).summaryStatistics();
         var unetOfOwn = medians.stream().mapToDouble(PipelineRun::ofOwnConfig).summaryStatistics();
         var mirrorCpu = runs.stream().filter(r -> r.model().equals("mirror"))

@@ -164,11 +164,7 @@ public final class SessionPool implements AutoCloseable {
                 }
             }
         } catch (ModelException | OrtException | RuntimeException e) {
-            try {
-                close();
-            } catch (OrtException | RuntimeException closing) {
-                e.addSuppressed(closing);
-            }
+            closeAfter(e);
             throw e;
         }
         contract = discovered;
@@ -577,6 +573,18 @@ public final class SessionPool implements AutoCloseable {
         close(CLOSE_WAIT);
     }
 
+    /**
+     * {@link #close()} after {@code failure} elsewhere (opening this pool or what it was opened for): a
+     * failure to close is added to it, which the caller then throws.
+     */
+    public void closeAfter(Throwable failure) {
+        try {
+            close();
+        } catch (OrtException | RuntimeException closing) {
+            failure.addSuppressed(closing);
+        }
+    }
+
     /** {@link #close()} waiting {@code wait} for leases (for tests). */
     void close(Duration wait) throws OrtException {
         List<Session> back = new ArrayList<>();
@@ -587,7 +595,7 @@ public final class SessionPool implements AutoCloseable {
             closed = true;
             changed.signalAll(); // waiting borrowers give up
             long deadline = System.nanoTime() + wait.toNanos();
-            while (free.size() < sessions.size() * LEASES_PER_SESSION) {
+            while (free.size() < maxLeases()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;

@@ -54,11 +54,7 @@ public final class SharedBatchers {
                 pool.warmUp(maxBatch, 2);
                 entry = new Entry(new InferenceBatcher(pool, maxBatch, maxDelay));
             } catch (Throwable e) {
-                try {
-                    pool.close();
-                } catch (OrtException | RuntimeException closing) {
-                    e.addSuppressed(closing);
-                }
+                pool.closeAfter(e);
                 throw e;
             }
             BATCHERS.put(key, entry);

@@ -29,11 +29,7 @@ public final class WholeFilePipeline implements AutoCloseable {
         try {
             generator = new SessionPool(generatorModel, ModelContract.Kind.GENERATOR, 1, threads, device);
         } catch (Exception | Error e) {
-            try {
-                encoder.close();
-            } catch (Exception closing) {
-                e.addSuppressed(closing);
-            }
+            encoder.closeAfter(e);
             throw e;
         }
     }
