@@ -12,12 +12,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Scratch (replaces 2026-11-24's GpuPipe): the raw generator in a given configuration, then whole pipelines with
  * chosen settings; with -Dsample=true, a sampled profile of runnable threads' top frames per pipeline run.
- * (-Dlipflow.cudaOptions was read by a temporary hook in the kit's build of Device, not kept.)
+ * -Dlipflow.device picks the device with its CUDA provider options (default cuda:0), as --device and
+ * --cuda-options do: "cuda:0;prefer_nhwc=1".
  */
 public final class GpuExp {
     public static void main(String[] a) throws Exception {
         Path home = Path.of(System.getProperty("lipflow.home"));
-        System.out.println("EXP options: " + System.getProperty("lipflow.cudaOptions"));
+        Device cuda = Device.parse(System.getProperty("lipflow.device", "cuda:0"));
+        System.out.println("EXP device: " + cuda);
         Method m = PipelineBenchmark.class.getDeclaredMethod("models", Path.class, java.io.PrintStream.class);
         m.setAccessible(true);
         Path models = (Path) m.invoke(null, home, System.out);
@@ -30,7 +32,6 @@ public final class GpuExp {
                 PipelineBenchmark.Knob.class, int.class, double.class, Path.class);
         pipeline.setAccessible(true);
         Path work = Files.createTempDirectory("gpuexp");
-        Device cuda = Device.parse("cuda:0");
         for (String spec : a) { // raw:batch:sessions:seconds  or  model:speakers:seconds
             String[] p = spec.split(":");
             long t0 = System.nanoTime();

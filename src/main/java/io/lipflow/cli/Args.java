@@ -103,10 +103,17 @@ public final class Args {
         }
     }
 
-    /** {@code --device} (default the CPU), refused at once where this build cannot run on it. */
+    /**
+     * {@code --device} (default the CPU) with {@code --cuda-options} (ONNX Runtime's CUDA provider options,
+     * {@code name=value;name=value}), refused at once where this build cannot run on it.
+     */
     public Device device() throws UserError {
         try {
             Device device = Device.parse(get("device", "cpu"));
+            String cudaOptions = get("cuda-options", null);
+            if (cudaOptions != null) {
+                device = device.withCudaOptions(cudaOptions);
+            }
             device.requireProvider();
             return device;
         } catch (ModelException e) {

@@ -22,8 +22,8 @@ final class BenchCommand implements Command {
 
     @Override
     public String usage() {
-        return "(no word): the whole pipeline against the generator ceiling [--device cpu|cuda[:N]] [--smoke]\n"
-                + "models [--seconds S] [--models DIR] [--device cpu|cuda[:N]]\n"
+        return "(no word): the whole pipeline against the generator ceiling [--device cpu|cuda[:N]] [--cuda-options K=V;K=V] [--smoke]\n"
+                + "models [--seconds S] [--models DIR] [--device cpu|cuda[:N]] [--cuda-options K=V;K=V]\n"
                 + "  (default: 3 s per measurement, models/ (generated if it holds no models), cpu)\n"
                 + "frontend [--seconds S]   audio front end, x real time per core\n"
                 + "knobs                    the pipeline with one tuning knob changed at a time\n"

@@ -24,7 +24,7 @@ final class JobSpec {
             "--avatar DIR | --avatars STORE [--manifest FILE]     (speaker=avatarId lines)",
             "--generator ONNX --encoder ONNX",
             "--out DIR and/or --kafka-out HOST:PORT --frames-topic T",
-            "[--format jpg|png] [--quality Q] [--parallelism N] [--device cpu|cuda[:N]]",
+            "[--format jpg|png] [--quality Q] [--parallelism N] [--device cpu|cuda[:N]] [--cuda-options K=V;K=V]",
             "[--batch N] [--batch-delay-ms MS] [--sessions N] [--threads N] [--in-flight N] [--checkpoint-seconds S]   (S <= 300 with --kafka-out)",
             "[--max-utterance-seconds S] [--max-buffered-mb M]   (default 600 s, 256 MiB per speaker)",
             "[--utterance-timeout-seconds S]   (an utterance without a chunk for S s is ended; default 60)",

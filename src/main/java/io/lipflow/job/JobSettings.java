@@ -21,7 +21,7 @@ public final class JobSettings implements Serializable {
     public String avatarStore;
     /** Avatars by id outside the store (store avatars or SyncTalk_2D dataset directories). */
     public Map<String, String> avatarDirs = new HashMap<>();
-    /** "cpu", "cuda" or "cuda:N". */
+    /** "cpu", "cuda" or "cuda:N", a CUDA one with its provider options: {@link Device#toString()}. */
     public String device = "cpu";
     /**
      * ONNX Runtime sessions per model in each TaskManager process, shared by its slots; 0: one per core

@@ -73,6 +73,8 @@ class RunCommandErrorsTest {
     @Test
     void unknownOrUnbuiltDeviceIsRefusedBeforeTheJob() {
         assertUserError(run("--device", "gpu"), "unknown device 'gpu': use cpu, cuda or cuda:N");
+        assertUserError(run("--cuda-options", "prefer_nhwc=1"), "CUDA provider options 'prefer_nhwc=1' need a CUDA device, not cpu");
+        assertUserError(run("--device", "cuda", "--cuda-options", "prefer_nhwc"), "CUDA provider option 'prefer_nhwc' in", "name=value");
         assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA), "this build has CUDA");
         assertUserError(run("--device", "cuda:1"), "--device cuda:1 needs the CUDA build", "-Pcuda");
     }

@@ -1,6 +1,7 @@
 package io.lipflow.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -14,6 +15,7 @@ import ai.onnxruntime.OrtProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,6 +149,29 @@ class ModelContractTest {
         ModelException e = assertThrows(ModelException.class, () -> Device.parse("gpu"));
         assertEquals("unknown device 'gpu': use cpu, cuda or cuda:N", e.getMessage());
         assertThrows(ModelException.class, () -> Device.parse("cuda:-1"));
+    }
+
+    @Test
+    void cudaProviderOptionsTravelInTheDevicesText() throws Exception {
+        Device d = Device.parse("cuda:1;prefer_nhwc=1;gpu_mem_limit=17179869184");
+        assertEquals(1, d.cudaIndex());
+        assertEquals(Map.of("prefer_nhwc", "1", "gpu_mem_limit", "17179869184"), d.cudaOptions());
+        // written in name order, so that one configuration is one shared batcher's key
+        assertEquals("cuda:1;gpu_mem_limit=17179869184;prefer_nhwc=1", d.toString());
+        assertEquals(d, Device.parse(d.toString()));
+        assertEquals(d, Device.parse("cuda:1").withCudaOptions("gpu_mem_limit=17179869184;prefer_nhwc=1"));
+        assertNotEquals(d, Device.parse("cuda:1"));
+        assertEquals("cuda:0", Device.parse("cuda").toString());
+
+        ModelException e = assertThrows(ModelException.class, () -> Device.CPU.withCudaOptions("prefer_nhwc=1"));
+        assertEquals("CUDA provider options 'prefer_nhwc=1' need a CUDA device, not cpu", e.getMessage());
+        assertThrows(ModelException.class, () -> Device.parse("cpu;prefer_nhwc=1"));
+        for (String bad : List.of("prefer_nhwc", "prefer_nhwc=", "=1", "Prefer=1", "a=1;a=2", "")) {
+            e = assertThrows(ModelException.class, () -> Device.parse("cuda").withCudaOptions(bad), bad);
+            assertTrue(e.getMessage().startsWith("CUDA provider option '") && e.getMessage().contains("name=value"), e.getMessage());
+        }
+        e = assertThrows(ModelException.class, () -> Device.parse("cuda:0;device_id=1"));
+        assertEquals("CUDA provider option 'device_id=1' in 'cuda:0;device_id=1': give the GPU as cuda:N", e.getMessage());
     }
 
     @Test
