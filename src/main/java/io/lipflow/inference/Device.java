@@ -123,7 +123,7 @@ public record Device(int cudaIndex, SortedMap<String, String> cudaOptions) {
 
     private void requireCudaBuild() throws ModelException {
         if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-            throw new ModelException("--device " + this + " needs the CUDA build of ONNX Runtime, which this build lacks: "
+            throw new ModelException("--device cuda:" + cudaIndex + " needs the CUDA build of ONNX Runtime, which this build lacks: "
                     + "rebuild with the Maven profile -Pcuda (onnxruntime_gpu; needs CUDA 12.8 or a later 12.x and cuDNN 9 on the host)");
         }
     }
