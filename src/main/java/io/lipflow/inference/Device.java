@@ -113,11 +113,12 @@ public record Device(int cudaIndex, SortedMap<String, String> cudaOptions) {
         if (!isCuda()) {
             return;
         }
-        requireCudaBuild();
-        if (!cudaOptions.isEmpty()) {
-            try (OrtSession.SessionOptions probe = new OrtSession.SessionOptions()) {
-                configure(probe); // ONNX Runtime checks the options' names and values as they are added
-            }
+        if (cudaOptions.isEmpty()) {
+            requireCudaBuild();
+            return;
+        }
+        try (OrtSession.SessionOptions probe = new OrtSession.SessionOptions()) {
+            configure(probe); // checks the build; ONNX Runtime checks the options' names and values as they are added
         }
     }
 
