@@ -49,13 +49,22 @@ public final class GpuExp {
                     if (p.length > 7) s.maxBatch = Integer.parseInt(p[7]);
                     Map<String, Integer> top = new HashMap<>();
                     AtomicBoolean on = new AtomicBoolean(Boolean.getBoolean("sample"));
+                    Map<Long, String> names = new java.util.concurrent.ConcurrentHashMap<>();
+                    Map<Long, Long> cpu = new java.util.concurrent.ConcurrentHashMap<>();
+                    AtomicBoolean counting = new AtomicBoolean(Boolean.getBoolean("threads"));
+                    Thread counter = new Thread(() -> threadCpu(names, cpu, counting));
+                    counter.setDaemon(true);
+                    counter.start();
                     Thread sampler = new Thread(() -> sample(top, on));
                     sampler.setDaemon(true);
                     sampler.start();
                     Object r = pipeline.invoke(null, s, p[0], par, (PipelineBenchmark.Knob) (x, e) -> { },
                             Integer.parseInt(p[1]), Double.parseDouble(p[2]), work);
                     on.set(false);
+                    counting.set(false);
+                    counter.join();
                     System.out.println("EXP " + spec + " -> " + r);
+                    printThreadCpu(names, cpu, (Long) r.getClass().getMethod("frames").invoke(r));
                     top.entrySet().stream().sorted((x, y) -> y.getValue() - x.getValue()).limit(12)
                             .forEach(e -> System.out.println("   " + e.getValue() + "  " + e.getKey()));
                 }
@@ -66,6 +75,46 @@ public final class GpuExp {
             System.out.printf("EXP %s took %.1f s%n", spec, (System.nanoTime() - t0) / 1e9);
         }
         System.exit(0);
+    }
+
+    /** Every 50 ms (and once more at the end), each live thread's CPU time so far, by thread id. */
+    private static void threadCpu(Map<Long, String> names, Map<Long, Long> cpu, AtomicBoolean on) {
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        boolean last = !on.get();
+        while (!last) {
+            last = !on.get();
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                long ns = mx.getThreadCpuTime(t.getId());
+                if (ns > 0) {
+                    names.put(t.getId(), t.getName());
+                    cpu.merge(t.getId(), ns, Math::max);
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException x) {
+                return;
+            }
+        }
+    }
+
+    /** CPU per frame of each thread group (names without their numbers), and of its busiest thread. */
+    private static void printThreadCpu(Map<Long, String> names, Map<Long, Long> cpu, long frames) {
+        if (cpu.isEmpty()) {
+            return;
+        }
+        Map<String, long[]> groups = new java.util.TreeMap<>(); // total ns, busiest thread ns, threads
+        cpu.forEach((id, ns) -> {
+            String g = names.get(id).replaceAll("\\(\\d+/\\d+\\)#\\d+", "").replaceAll("[-#]?\\d+", "").trim();
+            long[] a = groups.computeIfAbsent(g, k -> new long[3]);
+            a[0] += ns;
+            a[1] = Math.max(a[1], ns);
+            a[2]++;
+        });
+        groups.entrySet().stream().filter(e -> e.getValue()[0] / 1e6 / frames >= 0.05)
+                .sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]))
+                .forEach(e -> System.out.printf("   cpu %6.2f ms/frame (busiest thread %5.2f, %d threads)  %s%n",
+                        e.getValue()[0] / 1e6 / frames, e.getValue()[1] / 1e6 / frames, e.getValue()[2], e.getKey()));
     }
 
     /** Every 100 ms, counts each runnable thread's top frame and the first LipFlow frame under it. */

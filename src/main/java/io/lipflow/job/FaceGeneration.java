@@ -1,20 +1,41 @@
 package io.lipflow.job;
 
+import io.lipflow.frames.AvatarException;
+import io.lipflow.frames.Compositor;
 import io.lipflow.frames.FaceCrop;
+import io.lipflow.frames.PreparedTemplate;
 import io.lipflow.inference.Device;
 import io.lipflow.inference.ModelContract;
 import io.lipflow.inference.TensorInput;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 
 import java.nio.FloatBuffer;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
 
 /**
- * Runs the generator on each frame's face crop and audio input, batched across speakers; results may
- * complete out of order, and the ordered async operator emits them in order. End markers pass through.
+ * Makes each frame: runs the generator on the frame's face crop and audio input, batched across speakers,
+ * then pastes the face into its template frame and encodes it on the process's {@link CompositorPool}, so
+ * that neither waits on the speaker's task thread; results may complete out of order, and the ordered
+ * async operator emits them in order. End markers pass through. A frame whose avatar cannot be had here
+ * (dropped from the cache and unreadable since, or imported again without the frame's template) comes out
+ * with its {@link FrameEvent#failure} and without a model run, and so do the rest of its utterance's frames
+ * without another attempt to read the avatar; {@link FrameAssembly} dead-letters the utterance.
+ * Metrics besides {@link ModelFunction}'s: {@code compositeLatencyMicros} and {@code encodeLatencyMicros}.
  */
 final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
     private static final long serialVersionUID = 1L;
+
+    private transient ExecutorService compositors;
+    /** By speaker, the open utterance whose avatar could not be had, and why. Task thread only. */
+    private transient Map<String, String[]> broken;
+    private transient Histogram compositeLatency;
+    private transient Histogram encodeLatency;
 
     FaceGeneration(JobSettings settings) {
         super(settings, ModelContract.Kind.GENERATOR, "generator");
@@ -31,23 +52,94 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
     }
 
     @Override
+    public void open(OpenContext context) throws Exception {
+        super.open(context);
+        compositors = CompositorPool.acquire();
+        broken = new HashMap<>();
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        compositeLatency = JobMetrics.histogram(metrics, "compositeLatencyMicros");
+        encodeLatency = JobMetrics.histogram(metrics, "encodeLatencyMicros");
+    }
+
+    @Override
     public void asyncInvoke(FrameEvent frame, ResultFuture<FrameEvent> result) {
         if (frame.end) {
+            broken.remove(frame.speaker); // the utterance's frames have all passed: the speaker's next one tries anew
             result.complete(List.of(frame));
             return;
         }
-        infer(new FaceInput(frame.crop), TensorInput.of(frame.audioInput)).whenComplete((face, error) -> {
+        PreparedTemplate template;
+        try {
+            template = template(frame);
+        } catch (AvatarException bad) {
+            FrameEvent failed = made(frame);
+            failed.failure = bad.getMessage();
+            result.complete(List.of(failed));
+            return;
+        }
+        infer(new FaceInput(frame.crop), TensorInput.of(frame.audioInput)).whenCompleteAsync((face, error) -> {
             if (error != null) {
                 result.completeExceptionally(failure(error));
-            } else {
-                // a new event: the input stays intact, as Flink may checkpoint it while in flight
-                FrameEvent generated = FrameEvent.frame(frame.speaker, frame.avatar, frame.utterance, frame.index,
-                        frame.template, null, frame.crop);
-                generated.face = face;
-                generated.arrivalMillis = frame.arrivalMillis;
-                result.complete(List.of(generated));
+                return;
             }
-        });
+            try {
+                FrameEvent made = made(frame);
+                made.image = encode(template, composite(template, frame.crop, face));
+                result.complete(List.of(made));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }, compositors);
+    }
+
+    /** The frame's template, from the avatar cache, or the reason its utterance's avatar could not be had. */
+    private PreparedTemplate template(FrameEvent frame) throws AvatarException {
+        String[] failed = broken.get(frame.speaker);
+        if (failed != null && failed[0].equals(frame.utterance)) {
+            throw new AvatarException(failed[1]);
+        }
+        try {
+            return AvatarCache.get(settings, frame.avatar).template(frame.template);
+        } catch (AvatarException bad) {
+            broken.put(frame.speaker, new String[] {frame.utterance, bad.getMessage()});
+            throw bad;
+        }
+    }
+
+    /**
+     * A new event for the frame's result: the input stays intact, as Flink may checkpoint it while in
+     * flight, and the result need not hold the input's crop and audio.
+     */
+    private static FrameEvent made(FrameEvent frame) {
+        FrameEvent made = FrameEvent.frame(frame.speaker, frame.avatar, frame.utterance, frame.index, frame.template, null, null);
+        made.arrivalMillis = frame.arrivalMillis;
+        return made;
+    }
+
+    private Compositor.Patch composite(PreparedTemplate template, byte[] crop, float[] face) {
+        long start = System.nanoTime();
+        Compositor.Patch patch = Compositor.patch(template.region(), crop, face, 0);
+        compositeLatency.update(JobMetrics.micros(start));
+        return patch;
+    }
+
+    private byte[] encode(PreparedTemplate template, Compositor.Patch patch) {
+        long start = System.nanoTime();
+        byte[] encoded = template.encode(patch);
+        encodeLatency.update(JobMetrics.micros(start));
+        return encoded;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            super.close();
+        } finally {
+            if (compositors != null) {
+                compositors = null;
+                CompositorPool.release();
+            }
+        }
     }
 
     /**

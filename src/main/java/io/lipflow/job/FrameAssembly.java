@@ -1,8 +1,5 @@
 package io.lipflow.job;
 
-import io.lipflow.frames.AvatarException;
-import io.lipflow.frames.Compositor;
-import io.lipflow.frames.PreparedTemplate;
 import io.lipflow.output.VideoFrame;
 import org.apache.flink.api.common.accumulators.IntCounter;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -21,16 +18,15 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Keyed by speaker: pastes each generated face into its template frame, encodes it, and emits the
- * speaker's frames strictly in order, holding frames that finished early in keyed state until their
- * predecessors arrive. After the last frame it emits the utterance's end marker and clears the state;
- * an abandoned utterance gets no end marker, so no video is finished from the frames it got. An utterance
- * whose avatar cannot be had here (dropped from the cache and unreadable since, or imported again without
- * the frame's template) is dead-lettered once; its frames from then on are dropped and it gets no end
- * marker either.
- * Metrics: {@code frames}, {@code framesPerSecond}, {@code compositeLatencyMicros},
- * {@code encodeLatencyMicros}, {@code audioToFrameLatencyMillis} (chunk arrival at the mel stage to the
- * frame's emission) and {@code backlogFrames} (frames of this subtask's speakers waiting for a predecessor).
+ * Keyed by speaker: emits the speaker's made frames ({@link FaceGeneration}) strictly in order, holding
+ * frames that finished early in keyed state until their predecessors arrive. After the last frame it emits
+ * the utterance's end marker and clears the state; an abandoned utterance gets no end marker, so no video
+ * is finished from the frames it got. An utterance with a frame that could not be made (its avatar could
+ * not be had) is dead-lettered once; its frames from then on, and those waiting for it, are dropped and it
+ * gets no end marker either.
+ * Metrics: {@code frames}, {@code framesPerSecond}, {@code audioToFrameLatencyMillis} (chunk arrival at the
+ * mel stage to the frame's emission) and {@code backlogFrames} (frames of this subtask's speakers waiting
+ * for a predecessor).
  */
 public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, VideoFrame> {
     private static final long serialVersionUID = 1L;
@@ -50,8 +46,6 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
     /** Set once a frame of the open utterance could not be made. */
     private transient ValueState<Boolean> broken;
     private transient Counter frames;
-    private transient Histogram compositeLatency;
-    private transient Histogram encodeLatency;
     private transient Histogram audioToFrame;
     /** Frames in this subtask's reorder buffers, counted since it (re)started. */
     private transient int backlog;
@@ -73,8 +67,6 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         frames = metrics.counter("frames");
         metrics.meter("framesPerSecond", new MeterView(frames));
-        compositeLatency = JobMetrics.histogram(metrics, "compositeLatencyMicros");
-        encodeLatency = JobMetrics.histogram(metrics, "encodeLatencyMicros");
         audioToFrame = JobMetrics.histogram(metrics, "audioToFrameLatencyMillis");
         // frames buffered before a restore are not counted, so releasing them must not drive the gauge negative
         metrics.gauge("backlogFrames", () -> Math.max(0, backlog));
@@ -102,7 +94,8 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
                 waiting.remove(expected);
                 waitingArrivals.remove(expected);
                 backlog--;
-                emit(e, expected++, ready, arrived, out);
+                // frames made before one of theirs could not be are dropped with the utterance
+                emit(e, expected++, image == MISSING ? MISSING : ready, arrived, out);
             }
         }
         FrameEvent last = end.value();
@@ -120,23 +113,17 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
         }
     }
 
-    /**
-     * The frame's encoded image, or {@link #MISSING} when its avatar cannot be had (see the class comment):
-     * no video with a gap; the speaker's later utterances and the other speakers go on.
-     */
+    /** The frame's encoded image, or {@link #MISSING} once a frame of its utterance could not be made. */
     private byte[] image(FrameEvent e, Context ctx) throws Exception {
         if (broken.value() != null) {
-            return MISSING; // not one more attempt to prepare the avatar per frame
-        }
-        PreparedTemplate template;
-        try {
-            template = AvatarCache.get(settings, e.avatar).template(e.template);
-        } catch (AvatarException bad) { // the utterance's first such frame: later ones return above
-            broken.update(true);
-            ctx.output(DeadLetter.TAG, new DeadLetter(e.speaker, e.utterance, STAGE, bad.getMessage()));
             return MISSING;
         }
-        return encode(template, composite(template, e));
+        if (e.failure != null) { // the utterance's first such frame: later ones return above
+            broken.update(true);
+            ctx.output(DeadLetter.TAG, new DeadLetter(e.speaker, e.utterance, STAGE, e.failure));
+            return MISSING;
+        }
+        return e.image;
     }
 
     private void emit(FrameEvent e, int index, byte[] image, long arrivalMillis, Collector<VideoFrame> out) {
@@ -147,19 +134,5 @@ public class FrameAssembly extends KeyedProcessFunction<String, FrameEvent, Vide
         emitted.add(1);
         frames.inc();
         audioToFrame.update(System.currentTimeMillis() - arrivalMillis);
-    }
-
-    private Compositor.Patch composite(PreparedTemplate template, FrameEvent e) {
-        long start = System.nanoTime();
-        Compositor.Patch patch = Compositor.patch(template.region(), e.crop, e.face, 0);
-        compositeLatency.update(JobMetrics.micros(start));
-        return patch;
-    }
-
-    private byte[] encode(PreparedTemplate template, Compositor.Patch patch) {
-        long start = System.nanoTime();
-        byte[] encoded = template.encode(patch);
-        encodeLatency.update(JobMetrics.micros(start));
-        return encoded;
     }
 }

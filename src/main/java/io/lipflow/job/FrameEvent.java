@@ -2,8 +2,8 @@ package io.lipflow.job;
 
 /**
  * One video frame of an utterance on its way through the generator: the audio input (32x16x16) and the
- * 328x328 crop of its template go in, the generated 320x320 face comes out; the end marker's
- * {@code index} is the frame count.
+ * 328x328 crop of its template go in, the encoded frame (the generated face pasted into its template)
+ * comes out, or why it could not be made; the end marker's {@code index} is the frame count.
  */
 public class FrameEvent extends UtteranceEvent {
     public int template;
@@ -11,8 +11,10 @@ public class FrameEvent extends UtteranceEvent {
     public float[] audioInput;
     /** The template's 328x328 BGR crop (generator input and paste target). */
     public byte[] crop;
-    /** Generator output, 3x320x320 BGR in (0,1); set by the generator. */
-    public float[] face;
+    /** The encoded frame; set by the generator. */
+    public byte[] image;
+    /** Why the frame could not be made (its avatar cannot be had); set by the generator instead of an image. */
+    public String failure;
 
     public FrameEvent() {}
 

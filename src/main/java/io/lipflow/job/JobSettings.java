@@ -41,9 +41,9 @@ public final class JobSettings implements Serializable {
     public int encoderCapacity = 64;
     /**
      * In-flight frames per generator instance; 0: eight batches ({@link #maxBatch}), or two per session if
-     * that is more (sessions as counted where the job is built), so 8 on a small CPU. A frame holds a crop
-     * and then a face (1.5 MB): more than the sessions need keeps them alive long enough for the garbage
-     * collector to copy and promote them, and adds latency.
+     * that is more (sessions as counted where the job is built), so 8 on a small CPU. A frame holds a crop,
+     * and then a face until it is composited (1.5 MB): more than the sessions need keeps them alive long
+     * enough for the garbage collector to copy and promote them, and adds latency.
      */
     public int generatorCapacity = 0;
     public int asyncTimeoutSeconds = 300;

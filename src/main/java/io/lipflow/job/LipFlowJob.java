@@ -16,12 +16,15 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * audio chunks -keyBy(speaker)-> mel windows -> audio encoder (async, ordered) -> audio context
- *   -> generator (async, ordered) -> composite in order -> frames (+ dead letters)
+ *   -> generate + composite (async, ordered) -> frames in order -> frames (+ dead letters)
  * </pre>
  *
  * Only the first edge shuffles: everything after it stays on the speaker's subtask
  * ({@code reinterpretAsKeyedStream}), so the operators chain and the large tensors (crops, generator
- * inputs and outputs) are handed over in memory, never serialised.
+ * inputs and outputs) are handed over in memory, never serialised. The heavy per-frame work (the models,
+ * pasting and encoding) runs on threads every slot of the process shares, so an uneven spread of speakers
+ * over slots, or a single speaker, can still use every core. The operators keep the uids of earlier
+ * versions, whose savepoints then restore.
  */
 public final class LipFlowJob {
     /** What the topology produces. */
@@ -48,12 +51,12 @@ public final class LipFlowJob {
         // of its utterance's predecessor, which the compositor would then count as its own
         SingleOutputStreamOperator<FrameEvent> generated = AsyncDataStream.orderedWait(planned,
                         new FaceGeneration(settings), settings.asyncTimeoutSeconds, TimeUnit.SECONDS, settings.generatorCapacity())
-                .name("generator").uid("generator");
+                .name("generate + composite").uid("generator");
 
         SingleOutputStreamOperator<VideoFrame> frames = DataStreamUtils
                 .reinterpretAsKeyedStream(generated, e -> e.speaker, Types.STRING)
                 .process(new FrameAssembly(settings))
-                .name("composite in order").uid("composite");
+                .name("frames in order").uid("composite");
 
         DataStream<DeadLetter> deadLetters = windows.getSideOutput(DeadLetter.TAG)
                 .union(planned.getSideOutput(DeadLetter.TAG), frames.getSideOutput(DeadLetter.TAG));

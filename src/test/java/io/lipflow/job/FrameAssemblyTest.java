@@ -1,21 +1,14 @@
 package io.lipflow.job;
 
-import io.lipflow.frames.FaceCrop;
-import io.lipflow.frames.PreparedAvatar;
 import io.lipflow.output.VideoFrame;
-import io.lipflow.testing.TestAssets;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
-
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
@@ -24,18 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The in-order emitter: frames whose inference finished out of order leave in sequence. */
+/** The in-order emitter: frames made out of order leave in sequence. */
 class FrameAssemblyTest {
-    private JobSettings settings;
-    /** Avatar "av" (4 templates), every test's. */
-    private PreparedAvatar avatar;
-
-    @BeforeEach
-    void avatar() throws Exception {
-        settings = new JobSettings();
-        settings.avatarDirs.put("av", TestAssets.avatar("av", 4, 0).toString());
-        avatar = AvatarCache.get(settings, "av");
-    }
+    private final JobSettings settings = new JobSettings();
 
     private static KeyedOneInputStreamOperatorTestHarness<String, FrameEvent, VideoFrame> harness(JobSettings settings)
             throws Exception {
@@ -45,10 +29,17 @@ class FrameAssemblyTest {
         return h;
     }
 
-    /** A generated frame as the mirror model returns it: the crop's own lower face. */
-    private static FrameEvent mirrored(String speaker, String avatarId, int index, int template, byte[] crop) {
-        FrameEvent e = FrameEvent.frame(speaker, avatarId, "u", index, template, null, crop);
-        e.face = Arrays.copyOf(FaceCrop.input(crop), FaceCrop.OUTPUT_SIZE);
+    /** A made frame; its image says which frame it is. */
+    private static FrameEvent made(String speaker, int index) {
+        FrameEvent e = FrameEvent.frame(speaker, "av", "u", index, 0, null, null);
+        e.image = (speaker + "/" + index).getBytes(StandardCharsets.UTF_8);
+        return e;
+    }
+
+    /** A frame that could not be made. */
+    private static FrameEvent failed(String speaker, int index, String why) {
+        FrameEvent e = FrameEvent.frame(speaker, "av", "u", index, 0, null, null);
+        e.failure = why;
         return e;
     }
 
@@ -66,12 +57,11 @@ class FrameAssemblyTest {
         List<FrameEvent> events = new ArrayList<>();
         for (String speaker : List.of("s1", "s2")) {
             for (int i = 0; i < frames; i++) {
-                int template = io.lipflow.frames.TemplateOrder.templateFor(i, avatar.templateCount());
-                events.add(mirrored(speaker, "av", i, template, avatar.template(template).crop()));
+                events.add(made(speaker, i));
             }
             events.add(FrameEvent.end(speaker, "av", "u", frames, new float[] {0.5f}, 16000));
         }
-        Collections.shuffle(events, new Random(3)); // inference completes in any order, end markers included
+        Collections.shuffle(events, new Random(3)); // frames are made in any order, end markers included
         for (FrameEvent e : events) {
             h.processElement(new StreamRecord<>(e));
         }
@@ -82,6 +72,7 @@ class FrameAssemblyTest {
             assertEquals(frames + 1, mine.size());
             for (int i = 0; i < frames; i++) {
                 assertEquals(i, mine.get(i).index, speaker + " frame order");
+                assertEquals(speaker + "/" + i, new String(mine.get(i).image, StandardCharsets.UTF_8), "each frame's own image");
                 assertTrue(!mine.get(i).end);
             }
             VideoFrame end = mine.get(frames);
@@ -94,16 +85,18 @@ class FrameAssemblyTest {
     }
 
     @Test
-    void aFrameWhoseAvatarCannotBeHadIsDeadLetteredAndTheOthersGoOn(@TempDir Path tmp) throws Exception {
-        settings.avatarDirs.put("gone", tmp.resolve("gone").toString()); // removed while the job ran, say
+    void anUtteranceWithAFrameThatCouldNotBeMadeIsDeadLetteredOnceAndTheOthersGoOn() throws Exception {
         var h = harness(settings);
 
-        byte[] crop = avatar.template(0).crop();
-        for (String[] speaker : new String[][] {{"s1", "gone"}, {"s2", "av"}}) {
-            for (int i = 0; i < 3; i++) {
-                h.processElement(new StreamRecord<>(mirrored(speaker[0], speaker[1], i, 0, crop)));
-            }
-            h.processElement(new StreamRecord<>(FrameEvent.end(speaker[0], speaker[1], "u", 3, new float[] {0.5f}, 16000)));
+        // s1's frame 1 arrives first and waits for frame 0, which could not be made; so could not frame 2
+        h.processElement(new StreamRecord<>(made("s1", 1)));
+        h.processElement(new StreamRecord<>(failed("s1", 0, "avatar 'av' has no template 4: it has 4")));
+        h.processElement(new StreamRecord<>(failed("s1", 2, "avatar 'av' has no template 5: it has 4")));
+        for (int i = 0; i < 3; i++) {
+            h.processElement(new StreamRecord<>(made("s2", i)));
+        }
+        for (String speaker : List.of("s1", "s2")) {
+            h.processElement(new StreamRecord<>(FrameEvent.end(speaker, "av", "u", 3, new float[] {0.5f}, 16000)));
         }
 
         List<VideoFrame> out = h.extractOutputValues();
@@ -112,26 +105,16 @@ class FrameAssemblyTest {
         List<DeadLetter> dead = deadLetters(h);
         assertEquals(1, dead.size(), "one dead letter for the utterance: " + dead);
         assertEquals("s1", dead.get(0).speaker);
-        assertEquals(0, h.numKeyedStateEntries(), "the broken utterance's state is cleared too");
-        h.close();
-    }
-
-    @Test
-    void aTemplateTheAvatarNoLongerHasDeadLettersTheUtterance() throws Exception {
-        var h = harness(settings);
-
-        // planned from a template count kept in state from before the avatar was imported again with 4 templates
-        byte[] crop = avatar.template(0).crop();
-        for (int i = 0; i < 3; i++) {
-            h.processElement(new StreamRecord<>(mirrored("s1", "av", i, avatar.templateCount() + i, crop)));
-        }
-        h.processElement(new StreamRecord<>(FrameEvent.end("s1", "av", "u", 3, new float[] {0.5f}, 16000)));
-
-        assertEquals(List.of(), h.extractOutputValues(), "no frames, no end marker");
-        List<DeadLetter> dead = deadLetters(h);
-        assertEquals(1, dead.size(), "one dead letter for the utterance: " + dead);
+        assertEquals("composite", dead.get(0).stage);
         assertEquals("avatar 'av' has no template 4: it has 4", dead.get(0).reason);
-        assertEquals(0, h.numKeyedStateEntries(), "the broken utterance's state is cleared");
+        assertEquals(0, h.numKeyedStateEntries(), "the broken utterance's state is cleared too");
+
+        // the speaker's next utterance goes out again
+        FrameEvent next = made("s1", 0);
+        next.utterance = "u2";
+        h.processElement(new StreamRecord<>(next));
+        assertEquals(List.of("u2"), h.extractOutputValues().stream().filter(f -> f.speaker.equals("s1"))
+                .map(f -> f.utterance).toList());
         h.close();
     }
 }
