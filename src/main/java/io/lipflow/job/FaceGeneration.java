@@ -31,9 +31,12 @@ import java.util.concurrent.ExecutorService;
 final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
     private static final long serialVersionUID = 1L;
 
+    /** An utterance whose avatar could not be had, and why. */
+    private record Broken(String utterance, String reason) {}
+
     private transient ExecutorService compositors;
-    /** By speaker, the open utterance whose avatar could not be had, and why. Task thread only. */
-    private transient Map<String, String[]> broken;
+    /** By speaker, its open utterance if that one's avatar could not be had. Task thread only. */
+    private transient Map<String, Broken> broken;
     private transient Histogram compositeLatency;
     private transient Histogram encodeLatency;
 
@@ -94,14 +97,14 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
 
     /** The frame's template, from the avatar cache, or the reason its utterance's avatar could not be had. */
     private PreparedTemplate template(FrameEvent frame) throws AvatarException {
-        String[] failed = broken.get(frame.speaker);
-        if (failed != null && failed[0].equals(frame.utterance)) {
-            throw new AvatarException(failed[1]);
+        Broken failed = broken.get(frame.speaker);
+        if (failed != null && failed.utterance().equals(frame.utterance)) {
+            throw new AvatarException(failed.reason());
         }
         try {
             return AvatarCache.get(settings, frame.avatar).template(frame.template);
         } catch (AvatarException bad) {
-            broken.put(frame.speaker, new String[] {frame.utterance, bad.getMessage()});
+            broken.put(frame.speaker, new Broken(frame.utterance, bad.getMessage()));
             throw bad;
         }
     }
