@@ -89,7 +89,7 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
                 FrameEvent made = made(frame);
                 made.image = encode(template, composite(template, frame.crop, face));
                 result.complete(List.of(made));
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // an Error too: the frame's result must complete, or the job waits for its timeout
                 result.completeExceptionally(e);
             }
         }, compositors);
