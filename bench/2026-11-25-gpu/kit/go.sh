@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Device-side steps of the GPU kit (see bench/2026-11-24-h100/README.md). Usage: go.sh stage|unpack|bench|exp
 # exp: SPECS='GpuExp specs' go.sh exp OPTIONS... runs the specs once per argument, each a set of CUDA provider
-# options (name=value;name=value, '' for none), e.g. go.sh exp '' 'prefer_nhwc=1'
+# options (name=value;name=value, '' for none), e.g. go.sh exp '' 'prefer_nhwc=1'; EXP_OPTS adds JVM options
+# (EXP_OPTS=-Dthreads=true: CPU per frame by thread group)
 set -o pipefail
 step=$1; shift
 mkdir -p /tmp/stage /tmp/repo_bin
@@ -44,7 +45,7 @@ exp)
     nvidia-smi --query-gpu=memory.used,utilization.gpu --format=csv,noheader,nounits -lms 500 > /tmp/mem$i.txt 2>&1 &
     smi=$!
     echo "=== variant $i: $v"
-    CUDNN_DIR=$(cat /tmp/cudnn_dir) MAIN=io.lipflow.cli.GpuExp JAVA_OPTS="-Xmx16g -XX:G1HeapRegionSize=8m -Dlog4j2.configurationFile=$OLDPWD/.gpu/x/log4j2.properties -Dlipflow.device=cuda:0${v:+;$v}" \
+    CUDNN_DIR=$(cat /tmp/cudnn_dir) MAIN=io.lipflow.cli.GpuExp JAVA_OPTS="-Xmx16g -XX:G1HeapRegionSize=8m -Dlog4j2.configurationFile=$OLDPWD/.gpu/x/log4j2.properties -Dlipflow.device=cuda:0${v:+;$v} ${EXP_OPTS:-}" \
       timeout ${VLIMIT:-140} /tmp/kit/run.sh $SPECS > /tmp/exp$i.txt 2>&1
     kill $smi
     grep -E "^EXP|FAILED|OutOfMemory|CUDA|Failed to allocate" /tmp/exp$i.txt | cut -c1-400 | head -20
