@@ -8,6 +8,7 @@ import io.lipflow.frames.TemplateOrder;
 import io.lipflow.testing.TestAssets;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -101,5 +102,13 @@ class FaceGenerationTest {
         // the utterance's first frame tries to read the avatar, its others do not; the next utterance tries anew
         assertEquals(2, AvatarCache.preparations() - before, "attempts to read 'gone'");
         h.close();
+    }
+
+    @Test
+    void frameEventsAreFlinkPojosSoSavepointsOfEarlierVersionsRestore() {
+        // in-flight frames (the generator's operator state) and the end marker (FrameAssembly's keyed state) are
+        // stored with the event's serializer: only a POJO's evolves when fields are added or removed
+        assertTrue(TypeInformation.of(FrameEvent.class) instanceof PojoTypeInfo,
+                "FrameEvent is serialised as " + TypeInformation.of(FrameEvent.class));
     }
 }
