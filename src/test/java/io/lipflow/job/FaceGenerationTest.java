@@ -108,7 +108,7 @@ class FaceGenerationTest {
     void frameEventsAreFlinkPojosSoSavepointsOfEarlierVersionsRestore() {
         // in-flight frames (the generator's operator state) and the end marker (FrameAssembly's keyed state) are
         // stored with the event's serializer: only a POJO's evolves when fields are added or removed
-        assertTrue(TypeInformation.of(FrameEvent.class) instanceof PojoTypeInfo,
-                "FrameEvent is serialised as " + TypeInformation.of(FrameEvent.class));
+        TypeInformation<FrameEvent> type = TypeInformation.of(FrameEvent.class);
+        assertTrue(type instanceof PojoTypeInfo, "FrameEvent is serialised as " + type);
     }
 }
