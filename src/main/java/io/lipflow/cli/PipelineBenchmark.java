@@ -143,11 +143,31 @@ final class PipelineBenchmark {
         }
     }
 
-    /** Audio-to-frame latency beyond the audio a frame needs, in milliseconds. */
-    record Latency(String model, int speakers, int frames, double p50, double p95, double p99, double max,
-                   double cpuUtilisation) {}
+    /**
+     * Audio-to-frame latency beyond the audio a frame needs, in milliseconds. {@code utteranceSeconds}: how long
+     * the first speaker's utterances are (each further speaker's a second longer, so that they end at different
+     * times), 0 for one utterance per stream; {@code files}: whether the frames went to the frame files and MP4s
+     * (else they were discarded).
+     */
+    record Latency(String model, int speakers, double utteranceSeconds, boolean files, int frames, double p50, double p95,
+                   double p99, double max, double cpuUtilisation) {
+        String describe() {
+            String utterances;
+            if (utteranceSeconds == 0) {
+                utterances = "one utterance each";
+            } else if (speakers == 1) {
+                utterances = String.format(Locale.ROOT, "utterances of %.0f s", utteranceSeconds);
+            } else {
+                utterances = String.format(Locale.ROOT, "utterances of %.0f-%.0f s", utteranceSeconds, utteranceSeconds + speakers - 1);
+            }
+            return String.format(Locale.ROOT, "%s %d speakers at real time, %s, %s", model, speakers, utterances,
+                    files ? "frame files and MP4s" : "frames discarded");
+        }
+    }
 
     private static final String MP4_STAGE = "MP4 (decode + H.264 + AAC)";
+    /** The first live speaker's utterances when they end during the stream (each further speaker's 1 s longer). */
+    private static final double LIVE_UTTERANCE_SECONDS = 6;
 
     private PipelineBenchmark() {}
 
@@ -209,8 +229,9 @@ final class PipelineBenchmark {
             }
             out.println("bench (4/4): real-time-paced streams, audio-to-frame latency");
             List<Latency> latencies = new ArrayList<>();
-            latencies.add(latency(models, avatarDir, o.device(), "mirror", o.latencySpeakers(), o.latencySeconds(), work));
-            latencies.add(latency(models, avatarDir, o.device(), "reference", 1, o.unetLatencySeconds(), work));
+            latencies.add(latency(models, avatarDir, o.device(), "mirror", o.latencySpeakers(), o.latencySeconds(), 0, false, work));
+            latencies.add(liveWithFiles(models, avatarDir, o.device(), o, work));
+            latencies.add(latency(models, avatarDir, o.device(), "reference", 1, o.unetLatencySeconds(), 0, false, work));
             for (Latency l : latencies) {
                 printLatency(l, out);
             }
@@ -275,17 +296,27 @@ final class PipelineBenchmark {
             Options o = Options.full(null, Device.CPU);
             // untimed: a fresh process's first frames wait for the JIT compiler (0.15-0.2 s), which the full
             // bench has long paid for when it gets here
-            latency(models, avatarDir, Device.CPU, "mirror", o.latencySpeakers(), 2, work);
-            printLatency(latency(models, avatarDir, Device.CPU, "mirror", o.latencySpeakers(), o.latencySeconds(), work), out);
+            latency(models, avatarDir, Device.CPU, "mirror", o.latencySpeakers(), 2, 0, false, work);
+            printLatency(latency(models, avatarDir, Device.CPU, "mirror", o.latencySpeakers(), o.latencySeconds(), 0, false, work), out);
+            printLatency(liveWithFiles(models, avatarDir, Device.CPU, o, work), out);
         } finally {
             FileUtils.deleteDirectory(work.toFile());
         }
     }
 
+    /**
+     * Live speakers as a file-writing service has them: utterances that end every few seconds, each muxed to
+     * an MP4 when its checkpoint commits, while the other speakers go on talking.
+     */
+    private static Latency liveWithFiles(Path models, Path avatarDir, Device device, Options o, Path work) throws Exception {
+        return latency(models, avatarDir, device, "mirror", o.latencySpeakers(), o.latencySeconds(), LIVE_UTTERANCE_SECONDS,
+                true, work);
+    }
+
     private static void printLatency(Latency l, PrintStream out) {
-        out.printf(Locale.ROOT, "  %-9s %d speakers at real time: p50 %.0f ms, p95 %.0f ms, p99 %.0f ms, max %.0f ms"
+        out.printf(Locale.ROOT, "  %s: p50 %.0f ms, p95 %.0f ms, p99 %.0f ms, max %.0f ms"
                         + " beyond the audio each frame needs (%d frames, CPU %.0f%%)%n",
-                l.model(), l.speakers(), l.p50(), l.p95(), l.p99(), l.max(), l.frames(), 100 * l.cpuUtilisation());
+                l.describe(), l.p50(), l.p95(), l.p99(), l.max(), l.frames(), 100 * l.cpuUtilisation());
     }
 
     /**
@@ -386,7 +417,7 @@ final class PipelineBenchmark {
         byte[][] jpegs = new byte[n][];
         costs.put("JPEG (spliced)", warmCost(n,
                 i -> jpegs[i] = avatar.forFrame(i).encode(patches[i])));
-        // the committer's work: an utterance's JPEG files (and its WAV) to an MP4
+        // the muxer's work: an utterance's JPEG files (and its WAV) to an MP4
         int mp4Frames = 125; // 5 s: the encoder's start-up is a small part of an utterance, as in the job
         Path utterance = Files.createTempDirectory("lipflow-bench");
         for (int i = 0; i < mp4Frames; i++) {
@@ -467,8 +498,8 @@ final class PipelineBenchmark {
         knob.apply(settings, env);
         LipFlowJob.Outputs outputs = LipFlowJob.build(AudioSources.wavFiles(env, input,
                 new SpeakerRouting(Map.of(), "demo-a"), null, 1L << 30), settings);
-        // no MP4 here: its muxing runs in the task thread when a checkpoint commits an ended utterance, which
-        // can fall inside the steady window of the speakers still running; it is measured on its own (+MP4)
+        // no MP4 here: an ended utterance is muxed after its checkpoint commits, which can fall inside the steady
+        // window of the speakers still running or after it; its cost is measured on its own (+MP4)
         outputs.frames().map(new EmitProbe()).name("probe")
                 .sinkTo(FrameFileSink.withoutMp4(work.resolve("out-" + model + "-" + speakers))).name("frame files");
         outputs.deadLetters().sinkTo(new DiscardingSink<>()).name("dead letters");
@@ -495,17 +526,25 @@ final class PipelineBenchmark {
     }
 
     private static Latency latency(Path models, Path avatarDir, Device device, String model, int speakers,
-                                   double seconds, Path work) throws Exception {
+                                   double seconds, double utteranceSeconds, boolean files, Path work) throws Exception {
         int chunkSamples = 640; // 40 ms at 16 kHz, what a live feed sends
         int chunks = (int) Math.ceil(seconds * 16000 / chunkSamples);
+        PacedChunks feed = new PacedChunks(speakers, chunkSamples, chunks, (int) Math.round(utteranceSeconds * 16000 / chunkSamples));
         JobSettings settings = settings(models, avatarDir, device, model);
         settings.maxBatchDelayMillis = 2;
         StreamExecutionEnvironment env = JobEnvironment.local(parallelism(), work.resolve("checkpoints"), Duration.ofSeconds(2));
         DataStream<AudioChunk> paced = env.fromSequence(0, (long) chunks * speakers - 1).setParallelism(1)
-                .map(new PacedChunks(speakers, chunkSamples, chunks)).setParallelism(1).name("real-time audio")
+                .map(feed).setParallelism(1).name("real-time audio")
                 .returns(TypeInformation.of(AudioChunk.class));
         LipFlowJob.Outputs outputs = LipFlowJob.build(paced, settings);
-        outputs.frames().map(new EmitProbe()).name("probe").sinkTo(new DiscardingSink<>()).name("discard");
+        DataStream<VideoFrame> probed = outputs.frames().map(new EmitProbe()).name("probe");
+        Path out = work.resolve("out-live");
+        FileUtils.deleteDirectory(out.toFile());
+        if (files) {
+            probed.sinkTo(new FrameFileSink(out)).name("frame files").uid("frame-files");
+        } else {
+            probed.sinkTo(new DiscardingSink<>()).name("discard");
+        }
         EmitProbe.reset(0);
         PacedChunks.SENT.clear();
         ResourceSampler sampler = new ResourceSampler();
@@ -515,17 +554,37 @@ final class PipelineBenchmark {
             sampler.close();
         }
         double utilisation = sampler.utilisation();
-        long total = (long) chunks * chunkSamples;
         List<Double> ms = new ArrayList<>();
         EmitProbe.EMITTED.forEach((key, emitted) -> {
-            String[] parts = key.split("#");
-            int frame = Integer.parseInt(parts[1]);
-            long needed = Math.min(total, 200L * (EncoderWindows.nominalStart(frame + 6) + 15) + 400);
-            Long sent = PacedChunks.SENT.get(parts[0] + "#" + (needed - 1) / chunkSamples);
+            String[] parts = key.split("#"); // speaker, utterance, frame
+            int s = Integer.parseInt(parts[0].substring(1));
+            int u = Integer.parseInt(parts[1].substring(PacedChunks.UTTERANCE.length()));
+            int frame = Integer.parseInt(parts[2]);
+            int first = u * feed.utteranceChunks(s);
+            long samples = (long) (Math.min(chunks, first + feed.utteranceChunks(s)) - first) * chunkSamples;
+            long needed = Math.min(samples, 200L * (EncoderWindows.nominalStart(frame + 6) + 15) + 400);
+            Long sent = PacedChunks.SENT.get(parts[0] + "#" + (first + (needed - 1) / chunkSamples));
             ms.add((emitted - sent) / 1e6);
         });
         ms.sort(null);
-        return new Latency(model, speakers, ms.size(), pct(ms, 50), pct(ms, 95), pct(ms, 99), ms.get(ms.size() - 1), utilisation);
+        if (files) {
+            checkMuxed(out, feed, speakers, chunks);
+        }
+        return new Latency(model, speakers, utteranceSeconds, files, ms.size(), pct(ms, 50), pct(ms, 95), pct(ms, 99),
+                ms.get(ms.size() - 1), utilisation);
+    }
+
+    /** Every utterance's MP4 is there: a latency bought by not muxing them would be no measurement. */
+    private static void checkMuxed(Path out, PacedChunks feed, int speakers, int chunks) {
+        for (int s = 0; s < speakers; s++) {
+            int utterances = (chunks + feed.utteranceChunks(s) - 1) / feed.utteranceChunks(s);
+            for (int u = 0; u < utterances; u++) {
+                Path mp4 = out.resolve("s" + s).resolve(PacedChunks.UTTERANCE + u + ".mp4");
+                if (!Files.isRegularFile(mp4)) {
+                    throw new IllegalStateException("bench latency run made no " + mp4);
+                }
+            }
+        }
     }
 
     private static double pct(List<Double> sorted, double p) {
@@ -567,7 +626,7 @@ final class PipelineBenchmark {
                 }
                 FIRST.accumulateAndGet(now, Math::min);
                 LAST.accumulateAndGet(now, Math::max);
-                EMITTED.put(f.speaker + "#" + f.index, now);
+                EMITTED.put(f.speaker + "#" + f.utterance + "#" + f.index, now);
             }
             return f;
         }
@@ -581,17 +640,28 @@ final class PipelineBenchmark {
     static final class PacedChunks extends RichMapFunction<Long, AudioChunk> {
         private static final long serialVersionUID = 1L;
         static final Map<String, Long> SENT = new ConcurrentHashMap<>();
+        /** Utterance ids: this and the utterance's number in its speaker's stream, from 0. */
+        static final String UTTERANCE = "live-";
         private static final long LEAD_IN_NANOS = 4_000_000_000L;
+        private static final int CHUNKS_PER_SECOND = 25;
         private final int speakers;
         private final int chunkSamples;
         private final int chunks;
+        private final int firstUtteranceChunks;
         private transient float[][] audio;
         private transient long start;
 
-        PacedChunks(int speakers, int chunkSamples, int chunks) {
+        /** @param utteranceChunks the first speaker's utterances' length in chunks; 0: one utterance per stream */
+        PacedChunks(int speakers, int chunkSamples, int chunks, int utteranceChunks) {
             this.speakers = speakers;
             this.chunkSamples = chunkSamples;
             this.chunks = chunks;
+            this.firstUtteranceChunks = utteranceChunks;
+        }
+
+        /** Speaker {@code s}'s utterances' length in chunks (the last one may be cut short by the stream's end). */
+        int utteranceChunks(int s) {
+            return firstUtteranceChunks == 0 ? chunks : firstUtteranceChunks + s * CHUNKS_PER_SECOND;
         }
 
         @Override
@@ -612,7 +682,10 @@ final class PipelineBenchmark {
             }
             SENT.put("s" + s + "#" + seq, System.nanoTime());
             float[] samples = Arrays.copyOfRange(audio[s], seq * chunkSamples, (seq + 1) * chunkSamples);
-            return new AudioChunk("s" + s, "demo-a", "live", seq, 16000, samples, seq == chunks - 1);
+            int length = utteranceChunks(s);
+            int inUtterance = seq % length;
+            return new AudioChunk("s" + s, "demo-a", UTTERANCE + seq / length, inUtterance, 16000, samples,
+                    inUtterance == length - 1 || seq == chunks - 1);
         }
     }
 
@@ -716,17 +789,19 @@ final class PipelineBenchmark {
         var mirrorCpu = runs.stream().filter(r -> r.model().equals("mirror"))
                 .mapToDouble(PipelineRun::cpuMsPerFrame).summaryStatistics();
         Latency live = latencies.get(0);
+        Latency liveFiles = latencies.stream().filter(Latency::files).findFirst().orElse(live);
         out.printf(Locale.ROOT, "bench: generator ceiling %.1f frames/s (batch %d, %d x %d threads); full pipeline %.2f-%.2fx"
                         + " the ceiling measured beside each run over %s speakers (%s; target >= 0.9; every run %.2f-%.2fx;"
                         + " %.2f-%.2fx the job's own configuration beside, %.2f-%.2fx the search's %.1f);"
                         + " mirror pipeline %.1f-%.1f ms CPU per frame,"
-                        + " %.1f-%.1f with MP4 (target <= 10); live p99 %.0f ms beyond the look-ahead (target <= 150)%n",
+                        + " %.1f-%.1f with MP4 (target <= 10); live p99 %.0f ms beyond the look-ahead, %.0f ms writing frame files"
+                        + " and MP4s (target <= 150)%n",
                 ceiling.perSecond(), ceiling.batch(), ceiling.sessions(), ceiling.threads(), unet.getMin(), unet.getMax(),
                 Arrays.toString(o.speakers()), o.unetRounds() == 1 ? "one round" : "each the median of " + o.unetRounds() + " rounds",
                 unetEvery.getMin(), unetEvery.getMax(), unetOfOwn.getMin(), unetOfOwn.getMax(), unetOfSearch.getMin(),
                 unetOfSearch.getMax(), ceiling.perSecond(),
                 mirrorCpu.getMin(), mirrorCpu.getMax(), mirrorCpu.getMin() + mp4,
-                mirrorCpu.getMax() + mp4, live.p99());
+                mirrorCpu.getMax() + mp4, live.p99(), liveFiles.p99());
         if (o.device().isCuda()) {
             PipelineRun best = runs.stream().filter(r -> r.model().equals("reference"))
                     .max((a, b) -> Double.compare(a.steadyFps(), b.steadyFps())).orElseThrow();
@@ -780,8 +855,9 @@ final class PipelineBenchmark {
                 "{\"speakers\": %d, \"round\": %d, \"ofCeiling\": %.3f}", m.speakers(), m.round(), m.ofCeiling())).toList()));
         b.append("],\n  \"latency\": [\n");
         b.append(String.join(",\n", latencies.stream().map(l -> String.format(Locale.ROOT,
-                "    {\"model\": \"%s\", \"speakers\": %d, \"frames\": %d, \"p50Ms\": %.1f, \"p95Ms\": %.1f, \"p99Ms\": %.1f, "
-                        + "\"maxMs\": %.1f, \"cpuUtilisation\": %.3f}", l.model(), l.speakers(), l.frames(), l.p50(), l.p95(),
+                "    {\"model\": \"%s\", \"speakers\": %d, \"utteranceSeconds\": %.0f, \"files\": %b, \"frames\": %d, "
+                        + "\"p50Ms\": %.1f, \"p95Ms\": %.1f, \"p99Ms\": %.1f, \"maxMs\": %.1f, \"cpuUtilisation\": %.3f}",
+                l.model(), l.speakers(), l.utteranceSeconds(), l.files(), l.frames(), l.p50(), l.p95(),
                 l.p99(), l.max(), l.cpuUtilisation())).toList()));
         return b.append("\n  ]\n}\n").toString();
     }

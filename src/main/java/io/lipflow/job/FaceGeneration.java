@@ -7,6 +7,7 @@ import io.lipflow.frames.PreparedTemplate;
 import io.lipflow.inference.Device;
 import io.lipflow.inference.ModelContract;
 import io.lipflow.inference.TensorInput;
+import io.lipflow.output.SharedThreads;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
@@ -20,7 +21,7 @@ import java.util.concurrent.ExecutorService;
 
 /**
  * Makes each frame: runs the generator on the frame's face crop and audio input, batched across speakers,
- * then pastes the face into its template frame and encodes it on the process's {@link CompositorPool}, so
+ * then pastes the face into its template frame and encodes it on the process's compositor threads, so
  * that neither waits on the speaker's task thread; results may complete out of order, and the ordered
  * async operator emits them in order. End markers pass through. A frame whose avatar cannot be had here
  * (dropped from the cache and unreadable since, or imported again without the frame's template) comes out
@@ -30,6 +31,13 @@ import java.util.concurrent.ExecutorService;
  */
 final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
     private static final long serialVersionUID = 1L;
+    /**
+     * The compositor threads, one per core, shared by every slot: pasting a face and encoding its frame (2-3 ms
+     * of CPU) on a task thread would bind a speaker's frames to one core, and a slot holding more speakers than
+     * the others would hold back the end of a run: keys spread unevenly over slots (the bench's 32 speakers over
+     * 16 slots put 5 on two slots and none on three).
+     */
+    private static final SharedThreads COMPOSITORS = new SharedThreads("lipflow-compositor", Runtime.getRuntime().availableProcessors());
 
     /** An utterance whose avatar could not be had, and why. */
     private record Broken(String utterance, String reason) {}
@@ -57,7 +65,7 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
     @Override
     public void open(OpenContext context) throws Exception {
         super.open(context);
-        compositors = CompositorPool.acquire();
+        compositors = COMPOSITORS.acquire();
         broken = new HashMap<>();
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         compositeLatency = JobMetrics.histogram(metrics, "compositeLatencyMicros");
@@ -140,7 +148,7 @@ final class FaceGeneration extends ModelFunction<FrameEvent, FrameEvent> {
         } finally {
             if (compositors != null) {
                 compositors = null;
-                CompositorPool.release();
+                COMPOSITORS.release();
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.lipflow.output;
 
 import io.lipflow.audio.WavEncoder;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
@@ -9,6 +10,9 @@ import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
+import org.apache.flink.streaming.api.connector.sink2.SupportsPostCommitTopology;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +27,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -31,11 +34,12 @@ import java.util.List;
  * utterance ends {@code OUT/<speaker>/<utterance>.wav} and {@code OUT/<speaker>/<utterance>.mp4}
  * (the frames at 25 fps with the audio), exactly once under checkpoints: the writer writes hidden
  * {@code .pending} files under deterministic names, and only a completed checkpoint's committer renames
- * them into place and muxes the MP4. A replay after a failure rewrites the same pending files, and a
- * repeated commit finds its work done (its files moved, its MP4 newer than its WAV), so no frame is lost
- * or duplicated.
+ * them into place; then {@link Mp4Muxing} muxes the MP4 on a thread of its own. A replay after a failure
+ * rewrites the same pending files, and a repeated commit finds its work done (its files moved, its MP4
+ * newer than its WAV), so no frame is lost or duplicated.
  */
-public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<FrameFileSink.Committable> {
+public final class FrameFileSink
+        implements Sink<VideoFrame>, SupportsCommitter<FrameFileSink.Committable>, SupportsPostCommitTopology<FrameFileSink.Committable> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(FrameFileSink.class);
 
@@ -69,6 +73,17 @@ public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<
     @Override
     public SimpleVersionedSerializer<Committable> getCommittableSerializer() {
         return new CommittableSerializer();
+    }
+
+    /**
+     * MP4s are muxed after the commit, by an operator of their own chained to the committer (so the sink needs a
+     * uid: Flink derives the muxer's from it).
+     */
+    @Override
+    public void addPostCommitTopology(DataStream<CommittableMessage<Committable>> committed) {
+        if (mp4) {
+            committed.transform("mp4 muxing", Types.VOID, new Mp4Muxing()).uid("mp4-muxing");
+        }
     }
 
     /** What a checkpoint's commit must do: move a pending file into place, or mux an utterance's MP4. */
@@ -130,17 +145,16 @@ public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<
         return target.resolveSibling("." + target.getFileName() + ".pending");
     }
 
+    /** Puts pending files in place; an MP4's request passes on to {@link Mp4Muxing} once its frames are in place. */
     private static final class FileCommitter implements Committer<Committable> {
         @Override
         public void commit(Collection<CommitRequest<Committable>> requests) throws IOException {
-            List<CommitRequest<Committable>> ordered = new ArrayList<>(requests);
-            // files first: an MP4 is muxed from frames and audio committed in the same round or before
-            ordered.sort(Comparator.comparing(r -> r.getCommittable().mux()));
-            for (CommitRequest<Committable> r : ordered) {
+            for (CommitRequest<Committable> r : requests) {
                 Committable c = r.getCommittable();
                 if (c.mux()) {
-                    mux(r);
-                } else if (Files.exists(Path.of(c.pending()))) {
+                    continue;
+                }
+                if (Files.exists(Path.of(c.pending()))) {
                     Files.move(Path.of(c.pending()), Path.of(c.target()), StandardCopyOption.REPLACE_EXISTING,
                             StandardCopyOption.ATOMIC_MOVE);
                 } else if (Files.exists(Path.of(c.target()))) {
@@ -151,45 +165,6 @@ public final class FrameFileSink implements Sink<VideoFrame>, SupportsCommitter<
                     r.signalFailedWithKnownReason(new IOException("pending file vanished: " + c.pending()));
                 }
             }
-        }
-
-        /**
-         * Muxes an utterance's MP4 from its committed frames and WAV, unless a repeated commit finds it muxed
-         * already. One that cannot be made (a frame file removed by hand, say) is logged and counted as a failed
-         * committable: retried on every restore, it would stop the whole job, every speaker's frames with it.
-         */
-        private static void mux(CommitRequest<Committable> r) {
-            Committable c = r.getCommittable();
-            Path mp4 = Path.of(c.target());
-            Path wav = Path.of(c.pending() + ".wav");
-            Path tmp = pendingPath(mp4);
-            try {
-                if (muxedFrom(mp4, wav)) {
-                    r.signalAlreadyCommitted();
-                    return;
-                }
-                Mp4Writer.writeUtterance(Path.of(c.pending()), c.frameCount(), c.format(), wav, tmp);
-                Files.move(tmp, mp4, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("no MP4 {} (its frames and WAV are in place): {}", mp4, e.toString());
-                try {
-                    Files.deleteIfExists(tmp); // the part written before the failure
-                } catch (IOException gone) {
-                    e.addSuppressed(gone);
-                }
-                r.signalFailedWithKnownReason(e);
-            }
-        }
-
-        /**
-         * Whether {@code mp4} was muxed from the utterance whose WAV is {@code wav}. An MP4 in place is whole:
-         * it is muxed under a pending name and renamed when done. It is this utterance's when it is newer than
-         * the WAV, which is written after the utterance's last frame; an older one is from an earlier run into
-         * the same directory, or from before a replay wrote the utterance again, and is muxed again.
-         */
-        private static boolean muxedFrom(Path mp4, Path wav) throws IOException {
-            return Files.exists(mp4)
-                    && Files.getLastModifiedTime(mp4).compareTo(Files.getLastModifiedTime(wav)) > 0;
         }
 
         @Override

@@ -13,6 +13,7 @@ import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.Frame;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -167,6 +168,7 @@ public final class Mp4Writer implements AutoCloseable {
      * encoder takes as it is: no BGR round trip (2 ms a 720p frame less than decoding to BGR).
      *
      * @throws IOException when a frame is missing or unreadable, or the WAV is not audio
+     * @throws InterruptedIOException when the thread is interrupted (checked before each frame)
      * @throws IllegalArgumentException when {@code count} is not positive (a video needs a frame)
      */
     public static void writeUtterance(Path framesDir, int count, String format, Path wav, Path mp4) throws IOException {
@@ -188,6 +190,9 @@ public final class Mp4Writer implements AutoCloseable {
             grabber.start();
             try (Mp4Writer writer = new Mp4Writer(mp4, grabber.getImageWidth(), grabber.getImageHeight(), audio, true)) {
                 for (int i = 0; i < count; i++) {
+                    if (Thread.interrupted()) { // a job being cancelled: FFmpeg itself does not look
+                        throw new InterruptedIOException("muxing " + mp4 + " interrupted at frame " + i);
+                    }
                     Frame frame = grabber.grabImage();
                     if (frame == null) {
                         throw new IOException(framesDir + " has " + i + " of its " + count + " frames");

@@ -194,7 +194,7 @@ class KafkaJobTest {
                 new SpeakerRouting(Map.of(), "f-avatar"), Duration.ofMillis(200), 1 << 30), settings);
         DataStream<VideoFrame> frames = outputs.frames().map(new FailOnce("f3", 10)).name("fault injector");
         Path out = tmp.resolve("out");
-        frames.sinkTo(new FrameFileSink(out)).name("frame files");
+        frames.sinkTo(new FrameFileSink(out)).name("frame files").uid("frame-files");
         frames.sinkTo(KafkaFrameSink.create(kafka.bootstrap(), "frames-failover", "lipflow-failover-test")).name("kafka frames");
         FailOnce.FAILED.set(false);
         FailOnce.CHECKPOINTS.set(0);

@@ -80,6 +80,10 @@ class PipelineBenchmarkSmokeTest {
         while (cpu.find()) {
             assertTrue(Double.parseDouble(cpu.group(1)) > 0, json);
         }
+        // the live streams: frames discarded, and frames written with each utterance's MP4 (which the run checks)
+        assertTrue(out.contains("mirror 1 speakers at real time, one utterance each, frames discarded: p50"), out);
+        assertTrue(out.contains("mirror 1 speakers at real time, utterances of 6 s, frame files and MP4s: p50"), out);
+        assertTrue(json.contains("\"files\": false") && json.contains("\"files\": true"), json);
         byte[] png = Files.readAllBytes(files.get(1));
         assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG chart");
     }

@@ -90,7 +90,7 @@ class JobPipelineTest {
         DataStream<AudioChunk> chunks = AudioSources.wavFiles(env, input, routing, null, 1 << 30);
         LipFlowJob.Outputs outputs = LipFlowJob.build(chunks, settings);
         Path out = tmp.resolve("out");
-        outputs.frames().sinkTo(new FrameFileSink(out)).name("frame files");
+        outputs.frames().sinkTo(new FrameFileSink(out)).name("frame files").uid("frame-files");
         List<VideoFrame> collected = new ArrayList<>();
         try (CloseableIterator<VideoFrame> it = outputs.frames().executeAndCollect("pipeline test")) {
             it.forEachRemaining(collected::add);
