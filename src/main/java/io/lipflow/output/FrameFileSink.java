@@ -34,7 +34,7 @@ import java.util.List;
  * utterance ends {@code OUT/<speaker>/<utterance>.wav} and {@code OUT/<speaker>/<utterance>.mp4}
  * (the frames at 25 fps with the audio), exactly once under checkpoints: the writer writes hidden
  * {@code .pending} files under deterministic names, and only a completed checkpoint's committer renames
- * them into place; then {@link Mp4Muxing} muxes the MP4 on a thread of its own. A replay after a failure
+ * them into place; then {@link Mp4Muxing} muxes the MP4 on the process's muxing threads. A replay after a failure
  * rewrites the same pending files, and a repeated commit finds its work done (its files moved, its MP4
  * newer than its WAV), so no frame is lost or duplicated.
  */
@@ -86,7 +86,7 @@ public final class FrameFileSink
         }
     }
 
-    /** What a checkpoint's commit must do: move a pending file into place, or mux an utterance's MP4. */
+    /** What a checkpoint's commit must do: move a pending file into place, or (after it) mux an utterance's MP4. */
     public record Committable(boolean mux, String pending, String target, int frameCount, String format) {}
 
     private static final class Writer implements CommittingSinkWriter<VideoFrame, Committable> {

@@ -4,6 +4,7 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
@@ -16,7 +17,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Muxes each ended utterance's MP4 from its committed frames and WAV, after {@link FrameFileSink}'s
@@ -49,6 +50,7 @@ final class Mp4Muxing extends AbstractStreamOperator<Void>
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(Mp4Muxing.class);
 
+    private static final long STOP_WAIT_NANOS = 10_000_000_000L;
     private static final SharedThreads MUXERS =
             new SharedThreads("lipflow-mp4-muxing", Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
 
@@ -58,6 +60,11 @@ final class Mp4Muxing extends AbstractStreamOperator<Void>
     private transient ExecutorService muxers;
     private transient Counter muxed;
     private transient Counter failed;
+    /** Muxes under way, which a cancel waits for: they stop at their next frame and remove what they wrote. */
+    private transient AtomicInteger running;
+    /** An Error on a muxing thread, thrown on the task thread to fail the job as it would have there. */
+    private transient volatile Throwable fatal;
+    private transient volatile boolean stopping;
     private transient boolean inputEnded;
 
     @Override
@@ -67,8 +74,9 @@ final class Mp4Muxing extends AbstractStreamOperator<Void>
                 new ListStateDescriptor<>("mp4s to mux", TypeInformation.of(FrameFileSink.Committable.class)));
         waiting = new ConcurrentHashMap<>();
         muxers = MUXERS.acquire();
-        muxed = getMetricGroup().counter("mp4s");
-        failed = getMetricGroup().counter("mp4Failures");
+        running = new AtomicInteger();
+        muxed = getMetricGroup().counter("mp4s", new ThreadSafeSimpleCounter());
+        failed = getMetricGroup().counter("mp4Failures", new ThreadSafeSimpleCounter());
         getMetricGroup().gauge("mp4sWaiting", () -> waiting.size());
         for (FrameFileSink.Committable c : waitingState.get()) {
             submit(c);
@@ -77,6 +85,7 @@ final class Mp4Muxing extends AbstractStreamOperator<Void>
 
     @Override
     public void processElement(StreamRecord<CommittableMessage<FrameFileSink.Committable>> record) {
+        failIfFatal();
         if (record.getValue() instanceof CommittableWithLineage<FrameFileSink.Committable> committed
                 && committed.getCommittable().mux()) {
             submit(committed.getCommittable());
@@ -89,16 +98,24 @@ final class Mp4Muxing extends AbstractStreamOperator<Void>
             return;
         }
         FutureTask<Void> task = new FutureTask<>(() -> {
+            running.incrementAndGet();
             try {
                 mux(c);
                 muxed.inc();
-            } catch (InterruptedIOException e) {
-                LOG.info("stopped muxing {} as the job stops; a restored job muxes it", c.target());
-            } catch (IOException | RuntimeException e) {
-                failed.inc();
-                LOG.warn("no MP4 {} (its frames and WAV are in place): {}", c.target(), e.toString());
-            } finally {
                 waiting.remove(c);
+            } catch (IOException | RuntimeException e) {
+                if (stopping) { // interrupted: its read, or the writer between two frames
+                    LOG.info("stopped muxing {} as the job stops; a restored job muxes it", c.target());
+                } else {
+                    failed.inc();
+                    LOG.warn("no MP4 {} (its frames and WAV are in place): {}", c.target(), e.toString());
+                    waiting.remove(c);
+                }
+            } catch (Throwable e) { // kept waiting: the job fails and its restore muxes it again
+                LOG.error("muxing {} failed", c.target(), e);
+                fatal = e;
+            } finally {
+                running.decrementAndGet();
             }
         }, null);
         waiting.put(c, task);
@@ -107,6 +124,7 @@ final class Mp4Muxing extends AbstractStreamOperator<Void>
 
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
+        failIfFatal();
         super.snapshotState(context);
         waitingState.update(new ArrayList<>(waiting.keySet()));
     }
@@ -114,6 +132,12 @@ final class Mp4Muxing extends AbstractStreamOperator<Void>
     @Override
     public void endInput() {
         inputEnded = true;
+    }
+
+    private void failIfFatal() {
+        if (fatal != null) {
+            throw new IllegalStateException("MP4 muxing failed: " + fatal, fatal);
+        }
     }
 
     /**
@@ -125,18 +149,31 @@ final class Mp4Muxing extends AbstractStreamOperator<Void>
     public void close() throws Exception {
         try {
             if (muxers != null) {
-                for (Future<?> mp4 : List.copyOf(waiting.values())) {
-                    if (inputEnded) {
+                if (inputEnded) {
+                    for (Future<?> mp4 : List.copyOf(waiting.values())) {
                         mp4.get(); // its own failures are logged and counted
-                    } else {
-                        mp4.cancel(true);
                     }
+                    failIfFatal();
+                } else {
+                    stop();
                 }
+            }
+        } finally {
+            if (muxers != null) {
                 muxers = null;
                 MUXERS.release();
             }
-        } finally {
             super.close();
+        }
+    }
+
+    /** Cancels the muxes queued and interrupts those under way, then waits a while for them to stop. */
+    private void stop() throws InterruptedException {
+        stopping = true;
+        waiting.values().forEach(mp4 -> mp4.cancel(true));
+        long deadline = System.nanoTime() + STOP_WAIT_NANOS;
+        while (running.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
         }
     }
 

@@ -204,16 +204,17 @@ class FrameFileSinkTest {
     }
 
     /**
-     * What the sink's muxer does with a checkpoint's committed committables (restored from {@code state} when
-     * not null), to the input's end: its MP4s are muxed when this returns.
+     * What the sink's muxer (restored from {@code state} when not null) does with committed committables that
+     * arrive after its input's end, as those of a bounded job's final checkpoint do: its MP4s are muxed when
+     * this returns. (The restore test hands them over before.)
      */
     private static void mux(List<FrameFileSink.Committable> committed, OperatorSubtaskState state) throws Exception {
         try (var muxer = muxer(state)) {
+            muxer.endInput();
             muxer.processElement(new StreamRecord<>(new CommittableSummary<>(0, 1, 1, committed.size(), 0)));
             for (FrameFileSink.Committable c : committed) {
                 muxer.processElement(new StreamRecord<>(new CommittableWithLineage<>(c, 1, 0)));
             }
-            muxer.endInput();
         }
     }
 
