@@ -182,7 +182,7 @@ final class Mp4Muxing extends AbstractStreamOperator<Void>
      * pending name of its own (an attempt still stopping after a failover may be writing another) and
      * renamed into place when whole.
      */
-    static void mux(FrameFileSink.Committable c) throws IOException {
+    private static void mux(FrameFileSink.Committable c) throws IOException {
         Path mp4 = Path.of(c.target());
         Path wav = Path.of(c.pending() + ".wav");
         if (muxedFrom(mp4, wav)) {
